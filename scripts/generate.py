@@ -26,13 +26,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from specbuild.bundle import bundle, operations  # noqa: E402
-from specbuild.codegen import PACKAGE, run_generator, stamp_headers  # noqa: E402
-from specbuild.errors import SpecError  # noqa: E402
-from specbuild.overrides import Overrides, apply_patches, apply_rules, load_overrides  # noqa: E402
-from specbuild.pin import DEFAULT_PIN, REPO, load_pin  # noqa: E402
-from specbuild.report import Summary, summarize  # noqa: E402
-from specbuild.sources import SourceFile, read_directory, read_tag  # noqa: E402
+from specbuild.bundle import bundle, operations
+from specbuild.codegen import PACKAGE, run_generator, stamp_headers
+from specbuild.errors import SpecError
+from specbuild.overrides import Overrides, apply_patches, apply_rules, load_overrides
+from specbuild.pin import DEFAULT_PIN, REPO, load_pin
+from specbuild.report import Summary, summarize
+from specbuild.sources import SourceFile, read_directory, read_tag
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -92,7 +92,8 @@ def validate(document: dict[str, Any]) -> None:
         validate_spec(document)  # type: ignore[arg-type]
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in getattr(exc, "path", []) or [])
-        raise SpecError(f"bundled spec is not valid OpenAPI at {where or '?'}: {exc.message}") from None
+        message = f"bundled spec is not valid OpenAPI at {where or '?'}: {exc.message}"
+        raise SpecError(message) from None
 
 
 def swap_into_place(built: Path, output: Path) -> None:

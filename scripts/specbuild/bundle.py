@@ -81,8 +81,16 @@ class Bundle:
     repeated: list[str] = field(default_factory=list)  # identical repeats merged silently
 
 
-def bundle(sources: list[SourceFile], resolutions: dict[str, tuple[str, str]]) -> Bundle:
+def bundle(
+    sources: list[SourceFile],
+    resolutions: dict[str, tuple[str, str]],
+    *,
+    later_wins: bool = False,
+) -> Bundle:
     """Merge the files; `resolutions` maps a conflict location to (file to keep, reason).
+
+    `later_wins` resolves every other conflict as upstream's concatenation does
+    (for reading, e.g. spec_diff; the generator never uses it).
 
     A location is the keys from the document root joined by spaces, e.g.
     `paths /api/v4/users get` or `components schemas User`.
@@ -111,6 +119,8 @@ def bundle(sources: list[SourceFile], resolutions: dict[str, tuple[str, str]]) -
                 continue
             conflict = Conflict(location, (_owner(owners, here), name))
             resolution = resolutions.get(location)
+            if resolution is None and later_wins:
+                resolution = (name, "later file wins, as in upstream's build")
             if resolution is None:
                 unresolved.append(conflict)
                 continue

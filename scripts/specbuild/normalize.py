@@ -44,10 +44,10 @@ def array_items_under_properties(document: dict[str, Any]) -> list[str]:
     changed = []
     for pointer, schema in _schemas(document):
         props = schema.get("properties")
-        if schema["type"] == "array" and "items" not in schema and isinstance(props, dict):
-            if set(props) == {"items"}:
-                schema["items"] = schema.pop("properties")["items"]
-                changed.append(pointer)
+        is_array = schema["type"] == "array" and "items" not in schema
+        if is_array and isinstance(props, dict) and set(props) == {"items"}:
+            schema["items"] = schema.pop("properties")["items"]
+            changed.append(pointer)
     return changed
 
 

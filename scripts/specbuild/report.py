@@ -122,7 +122,8 @@ def summarize(document: dict[str, Any], package_dir: Path, output: str) -> Summa
     summary.models = len([p for p in (package_dir / "models").glob("*.py") if p.stem != "__init__"])
     issues = parse_generator_output(output)
     reasons = {i.target: i.reason for i in issues if i.kind == "skipped"}
-    for method, path in sorted(op for op in spec_ops if (op[0], template_shape(op[1])) not in generated):
+    missing = [op for op in spec_ops if (op[0], template_shape(op[1])) not in generated]
+    for method, path in sorted(missing):
         target = f"{method.upper()} {path}"
         summary.skipped.append(Issue(target, "skipped", reasons.get(target, "no module found")))
     summary.degraded = [i for i in issues if i.kind == "degraded"]
