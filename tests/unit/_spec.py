@@ -1,12 +1,10 @@
-"""Helpers for the spec-pipeline tests: import scripts/specbuild and find the shared sources."""
+"""Where the spec-pipeline tests find the repository and the shared upstream sources.
+
+(pytest puts scripts/ on sys.path, see pyproject's `pythonpath`, for `specbuild`.)"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPTS = REPO / "scripts"
 SHARED_API = REPO.parent / "shared" / "mattermost-api"
-if str(SCRIPTS) not in sys.path:
-    sys.path.insert(0, str(SCRIPTS))

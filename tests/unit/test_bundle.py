@@ -7,8 +7,6 @@ from specbuild.bundle import bundle, operations, parse_fragment
 from specbuild.errors import SpecError
 from specbuild.sources import SourceFile
 
-from tests.unit import _spec  # noqa: F401  (puts scripts/ on sys.path)
-
 INTRO = SourceFile(
     "introduction.yaml", "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n", "i"
 )
