@@ -80,3 +80,17 @@ def test_websocket_receives_posted_for_a_rest_post(server: seed.Server, new_toke
     assert seen["hello"]["data"]["connection_id"]
     assert seen["event"]["broadcast"]["channel_id"] == server.channel_id
     assert seen["post"]["message"] == "seen over the WebSocket"
+
+
+def test_rate_limit_headers_then_429(
+    server: seed.Server, new_token: str, mm_rate_limited: Any
+) -> None:
+    with mm_rate_limited(per_sec=2, max_burst=5) as limited:
+        limited_server = seed.Server(limited["url"], server.admin_token, server.user_id,
+                                     server.channel_id)  # fmt: skip
+        seen = seed.step_rate_limit(limited_server, new_token, attempts=50)
+    headers = seen["headers"]  # httpx gives header names in lower case
+    assert headers["x-ratelimit-limit"] == "6"  # MaxBurst + 1
+    assert {"x-ratelimit-remaining", "x-ratelimit-reset"} <= set(headers)
+    assert 5 <= seen["429_after"] <= 8
+    assert seen["429_reset"] is not None
