@@ -1,0 +1,375 @@
+"""The exceptions of mattermost_ext: one root, one module.
+
+::
+
+    MattermostError                      root of everything raised on purpose by this package
+    ├── ApiError                         the server answered with a non-2xx status
+    │   ├── BadRequestError              400
+    │   ├── UnauthorizedError            401  (bad/expired token, wrong password, MFA needed)
+    │   ├── ForbiddenError               403
+    │   ├── NotFoundError                404
+    │   ├── RateLimitError               429  (.retry_after: seconds to wait, or None)
+    │   └── ServerError                  5xx
+    ├── TransportError                   no HTTP answer: connection refused/reset, TLS, DNS
+    │   └── TimeoutError                 connect/read/write/pool timeout (a builtins.TimeoutError)
+    └── UnexpectedResponseError          a 2xx/3xx the spec does not document, raised only when the
+                                         generated client runs with raise_on_unexpected_status
+
+    BuilderError (a ValueError, from mattermost_ext.attachments; re-exported here): a message
+    attachment / dialog builder was given values Mattermost would reject.
+
+Where the translation happens:
+
+* statuses: :func:`raise_for_response` is THE function that turns an HTTP status into an
+  exception.  The facade installs it as a response event hook on its httpx clients, so every
+  generated ``sync()``/``asyncio()`` call either returns the success model or raises; the
+  generated layer's ``AppError`` return values never reach the caller.
+* transport failures: the facade's transport wraps httpx's ``TransportError`` family into
+  :class:`TransportError` (:func:`from_httpx_error`), after the retry policy gave up.
+* the generated layer's own ``mattermost_api.errors.UnexpectedStatus``:
+  :func:`from_unexpected_status` (used by ``Mattermost.call``).
+
+Exception texts contain the method, the path (credential-like query values masked), the
+status, the server's error id and message and the request id, never a token.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import math
+import time
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from ._redact import redact_url
+from .attachments import BuilderError
+
+__all__ = [
+    "ApiError",
+    "BadRequestError",
+    "BuilderError",
+    "ForbiddenError",
+    "MattermostError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "TimeoutError",
+    "TransportError",
+    "UnauthorizedError",
+    "UnexpectedResponseError",
+    "error_from_response",
+    "from_httpx_error",
+    "from_unexpected_status",
+    "parse_retry_after",
+    "raise_for_response",
+]
+
+_BODY_LIMIT = 64 * 1024  # bytes of an error body kept on the exception
+
+
+class MattermostError(Exception):
+    """Root of every exception this package raises on purpose."""
+
+
+class ApiError(MattermostError):
+    """The server answered with a non-2xx status.
+
+    Attributes:
+        status: the HTTP status code.
+        error_id: Mattermost's error id (``"api.user.login.invalid_credentials_email_username"``),
+            ``None`` when the body was not Mattermost's JSON error.
+        message: the server's human message (or the raw body text when it was not JSON).
+        detailed_error: Mattermost's ``detailed_error`` (often empty).
+        request_id: Mattermost's request id (body ``request_id`` or ``X-Request-Id`` header).
+        body: the raw body text (at most 64 KiB).
+        method, url: the request (the URL's credential-like query values masked).
+        headers: the response headers.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error_id: str | None = None,
+        message: str = "",
+        detailed_error: str = "",
+        request_id: str | None = None,
+        body: str = "",
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.error_id = error_id
+        self.message = message
+        self.detailed_error = detailed_error
+        self.request_id = request_id
+        self.body = body
+        self.method = method
+        self.url = url
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self._text())
+
+    @property
+    def status_code(self) -> int:
+        """Alias of :attr:`status`."""
+        return self.status
+
+    def _text(self) -> str:
+        text = f"{self.status}"
+        if self.error_id:
+            text += f" {self.error_id}"
+        if self.message:
+            text += f": {self.message}"
+        extra = []
+        if self.method and self.url:
+            extra.append(f"{self.method} {self.url}")
+        if self.request_id:
+            extra.append(f"request_id={self.request_id}")
+        if extra:
+            text += f" ({', '.join(extra)})"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild,
+            (
+                type(self),
+                self.status,
+                self.error_id,
+                self.message,
+                self.detailed_error,
+                self.request_id,
+                self.body,
+                self.method,
+                self.url,
+                self.headers,
+                getattr(self, "retry_after", None),
+            ),
+        )
+
+
+def _rebuild(cls: type[ApiError], *args: Any) -> ApiError:
+    *fields, method, url, headers, retry_after = args
+    err = cls(*fields, method=method, url=url, headers=headers)
+    if isinstance(err, RateLimitError):
+        err.retry_after = retry_after
+    return err
+
+
+def _rebuild_transport(
+    cls: type[TransportError], detail: str, method: str | None, url: str | None
+) -> TransportError:
+    return cls(detail, method=method, url=url)
+
+
+class BadRequestError(ApiError):
+    """400: the request was malformed or a parameter was invalid."""
+
+
+class UnauthorizedError(ApiError):
+    """401: no/invalid/expired token or session, wrong login credentials, MFA required."""
+
+
+class ForbiddenError(ApiError):
+    """403: authenticated, but without the permission needed."""
+
+
+class NotFoundError(ApiError):
+    """404: no such resource (or not visible to this user)."""
+
+
+class RateLimitError(ApiError):
+    """429: too many requests; ``retry_after`` is the server's wait in seconds (or None)."""
+
+    retry_after: float | None = None
+
+
+class ServerError(ApiError):
+    """5xx: the server (or a proxy in front of it) failed."""
+
+
+class TransportError(MattermostError):
+    """No HTTP answer: connection refused or reset, DNS, TLS, protocol error.
+
+    ``__cause__`` is the httpx exception.
+    """
+
+    def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
+        self.method = method
+        self.url = url
+        self.detail = message
+        text = message or "transport error"
+        if method and url:
+            text += f" ({method} {url})"
+        super().__init__(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_transport, (type(self), self.detail, self.method, self.url))
+
+
+class TimeoutError(TransportError, builtins.TimeoutError):
+    """A connect, read, write or pool timeout (also a ``builtins.TimeoutError``)."""
+
+
+class UnexpectedResponseError(MattermostError):
+    """A status the spec does not document, reported by the generated layer.
+
+    Raised only for generated calls made while ``raise_on_unexpected_status`` is on (non-2xx
+    statuses never get that far: they raise an :class:`ApiError` first).
+    """
+
+    def __init__(self, status: int, body: str) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(f"status {status} not documented by the spec for this operation")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.status, self.body))
+
+
+_STATUS_CLASSES: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    429: RateLimitError,
+}
+
+
+def _class_for(status: int) -> type[ApiError]:
+    if status in _STATUS_CLASSES:
+        return _STATUS_CLASSES[status]
+    if 500 <= status <= 599:
+        return ServerError
+    return ApiError
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from a 429's headers, or None when they say nothing usable.
+
+    ``Retry-After`` (seconds or an HTTP date) first: Mattermost sets it to the time until the
+    next request is allowed.  Then ``X-Ratelimit-Reset``: Mattermost sends seconds until the
+    limit resets; a value that looks like a Unix time (as other servers send) is converted.
+    """
+    now = time.time() if now is None else now
+    value = headers.get("retry-after")
+    if value is not None:
+        value = value.strip()
+        try:
+            seconds = float(value)
+        except ValueError:
+            try:
+                seconds = parsedate_to_datetime(value).timestamp() - now
+            except (TypeError, ValueError, IndexError, OverflowError):
+                seconds = math.nan
+        if math.isfinite(seconds) and seconds >= 0:
+            return seconds
+    value = headers.get("x-ratelimit-reset")
+    if value is not None:
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            return None
+        if not math.isfinite(seconds) or seconds < 0:
+            return None
+        if seconds > 1_000_000_000:  # an epoch timestamp
+            seconds = max(0.0, seconds - now)
+        return seconds
+    return None
+
+
+def error_from_response(response: httpx.Response) -> ApiError:
+    """The :class:`ApiError` (subclass chosen by status) describing a non-2xx response.
+
+    The body must have been read.  Mattermost's JSON error body
+    (``{"id", "message", "detailed_error", "request_id", "status_code"}``) fills the fields; any
+    other body (plain text such as the rate limiter's ``limit exceeded``, HTML from a proxy,
+    truncated JSON) still gives an error carrying the raw text as ``message`` and ``body``.
+    """
+    raw = response.content[:_BODY_LIMIT]
+    text = raw.decode(response.encoding or "utf-8", errors="replace")
+    error_id: str | None = None
+    message = ""
+    detailed = ""
+    request_id: str | None = response.headers.get("x-request-id") or None
+    data: Any = None
+    if text.strip():
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+    if isinstance(data, dict):
+        error_id = _str_or_none(data.get("id"))
+        message = _str_or_none(data.get("message")) or ""
+        detailed = _str_or_none(data.get("detailed_error")) or ""
+        request_id = _str_or_none(data.get("request_id")) or request_id
+    if not message and error_id is None:
+        message = text.strip()[:500] or response.reason_phrase
+    try:
+        request = response.request
+        method: str | None = request.method
+        url: str | None = redact_url(request.url.copy_with(fragment=None))
+    except RuntimeError:  # a Response built without a request
+        method = url = None
+    cls = _class_for(response.status_code)
+    err = cls(
+        response.status_code,
+        error_id,
+        message,
+        detailed,
+        request_id,
+        text,
+        method=method,
+        url=url,
+        headers=response.headers,
+    )
+    if isinstance(err, RateLimitError):
+        err.retry_after = parse_retry_after(response.headers)
+    return err
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def raise_for_response(response: httpx.Response) -> None:
+    """THE status translation: raise the matching :class:`ApiError` for a non-2xx response.
+
+    1xx/2xx/3xx return quietly (the facade does not follow redirects; a 3xx reaches the
+    caller's generated function, which reports it as undocumented).  The body is read first.
+    """
+    if response.status_code < 400:
+        return
+    response.read()
+    raise error_from_response(response)
+
+
+def from_httpx_error(exc: httpx.TransportError) -> TransportError:
+    """Our :class:`TransportError` (or :class:`TimeoutError`) for an httpx transport failure."""
+    method = url = None
+    try:
+        method = exc.request.method
+        url = redact_url(exc.request.url)
+    except RuntimeError:
+        pass
+    cls = TimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
+    return cls(
+        f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, method=method, url=url
+    )
+
+
+def from_unexpected_status(exc: Exception) -> MattermostError:
+    """Translate ``mattermost_api.errors.UnexpectedStatus`` into this tree."""
+    status = int(getattr(exc, "status_code", 0))
+    content = getattr(exc, "content", b"")
+    if status >= 400:
+        response = httpx.Response(status, content=content)
+        return error_from_response(response)
+    return UnexpectedResponseError(status, content.decode("utf-8", errors="replace")[:_BODY_LIMIT])
