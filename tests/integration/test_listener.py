@@ -1,0 +1,393 @@
+"""The listener against the real Mattermost server (``mm_server`` fixture).
+
+- a post made over REST arrives as a typed ``posted`` event (median latency printed);
+- ``user_typing`` / ``get_statuses`` / ``get_statuses_by_ids`` / ``ping`` are answered;
+- through a local TCP proxy whose connections are killed N times while M posts
+  are made, every post arrives exactly once and in order (resume replays);
+- (opt-in, restarts the shared server: ``MM_ALLOW_RESTART=1``) after a server
+  restart the listener reports missed events and ``catch_up`` recovers every post.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import socket
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mattermost_ext.event_names import EventName
+from mattermost_ext.events import Event, ListenerEvent, MissedEventsData, PostData
+from mattermost_ext.listener import Backoff, Listener
+
+pytestmark = pytest.mark.integration
+
+FAST = Backoff(initial=0.2, maximum=2.0, factor=2.0, steady_attempts=2, jitter=0.2)
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+class Rest:
+    """Just enough REST for these tests (429-aware: honours X-RateLimit-Reset)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.http = httpx.Client(
+            base_url=url.rstrip("/") + "/api/v4",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+
+    def call(self, method: str, path: str, **kw: Any) -> Any:
+        for _ in range(60):
+            r = self.http.request(method, path, **kw)
+            if r.status_code == 429:
+                reset = r.headers.get("X-RateLimit-Reset") or r.headers.get("Retry-After") or "1"
+                time.sleep(min(5.0, max(0.2, float(reset))))
+                continue
+            r.raise_for_status()
+            return r.json() if r.content else None
+        raise AssertionError(f"{method} {path}: still rate limited")
+
+    def post(self, channel_id: str, message: str) -> dict[str, Any]:
+        result: dict[str, Any] = self.call(
+            "POST", "/posts", json={"channel_id": channel_id, "message": message}
+        )
+        return result
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class TcpProxy:
+    """127.0.0.1:<port> → upstream; ``kill()`` resets every live connection."""
+
+    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.port = self.lsock.getsockname()[1]
+        self.pairs: list[tuple[socket.socket, socket.socket]] = []
+        self.lock = threading.Lock()
+        self.accepted = 0
+        self.refuse = False  # True: close new connections at once (server unreachable)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.lsock.accept()
+            except OSError:
+                return
+            if self.refuse:
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.upstream, timeout=10)
+                server.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.pairs.append((client, server))
+                self.accepted += 1
+            threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, client), daemon=True).start()
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def kill(self) -> None:
+        """Cut every connection at once, without a WebSocket close frame. shutdown()
+        first: close() alone does not wake a thread blocked in recv() on Linux."""
+        with self.lock:
+            pairs, self.pairs = self.pairs, []
+        for pair in pairs:
+            for s in pair:
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.lsock.close()
+        self.kill()
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.posts: list[tuple[float, Event[PostData]]] = []
+        self.other: list[Event[Any]] = []
+        self.cond = threading.Condition()
+
+    def __call__(self, event: Event[Any]) -> None:
+        with self.cond:
+            if event.name == EventName.POSTED:
+                self.posts.append((time.perf_counter(), event))
+            else:
+                self.other.append(event)
+            self.cond.notify_all()
+
+    def post_ids(self, channel_id: str) -> list[str]:
+        with self.cond:
+            out = []
+            for _, e in self.posts:
+                p = e.payload.post
+                pid = p.get("id") if isinstance(p, dict) else p.id
+                kind = p.get("type") if isinstance(p, dict) else p.type_
+                if isinstance(kind, str) and kind.startswith("system_"):
+                    continue  # e.g. "joined the channel", which catch_up may also fetch
+                if e.payload.channel_id == channel_id and isinstance(pid, str):
+                    out.append(pid)
+            return out
+
+    def wait(self, pred: Any, timeout: float) -> bool:
+        with self.cond:
+            return bool(self.cond.wait_for(pred, timeout))
+
+
+def _load_mmserver() -> Any:
+    """scripts/mmserver.py (as tests/conftest.py loads it)."""
+    if "mmserver" in sys.modules:
+        return sys.modules["mmserver"]
+    path = Path(__file__).resolve().parents[2] / "scripts" / "mmserver.py"
+    spec = importlib.util.spec_from_file_location("mmserver", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["mmserver"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    u = httpx.URL(url)
+    return u.host, u.port or (443 if u.scheme == "https" else 80)
+
+
+@pytest.fixture
+def rest(mm_server: Any) -> Iterator[Rest]:
+    r = Rest(mm_server.url, mm_server.admin_token)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def channel(mm_server: Any, rest: Rest) -> str:
+    """A fresh public channel for this test (tests stay independent)."""
+    name = f"ws-{int(time.time() * 1000) % 10**10}-{os.getpid() % 1000}"
+    ch = rest.call(
+        "POST",
+        "/channels",
+        json={"team_id": mm_server.team_id, "name": name, "display_name": name, "type": "O"},
+    )
+    return str(ch["id"])
+
+
+def _listener(url: str, token: str, **kw: Any) -> tuple[Listener, Collector]:
+    kw.setdefault("backoff", FAST)
+    listener = Listener(url, token, **kw)
+    col = Collector()
+    listener.add_handler(None, col)
+    listener.start()
+    assert listener.wait_connected(15), "listener did not connect"
+    return listener, col
+
+
+# -- tests -----------------------------------------------------------------------
+
+
+def test_post_arrives_as_typed_posted_event(mm_server: Any, rest: Rest, channel: str) -> None:
+    from mattermost_api.models.post import Post
+
+    listener, col = _listener(mm_server.url, mm_server.admin_token)
+    try:
+        latencies = []
+        for i in range(10):
+            before = len(col.posts)
+            sent = time.perf_counter()
+            created = rest.post(channel, f"latency probe {i}")
+            assert col.wait(lambda b=before: len(col.posts) > b, 10)
+            arrived, event = col.posts[-1]
+            latencies.append(arrived - sent)
+            assert isinstance(event.payload.post, Post)
+            assert event.payload.post.id == created["id"]
+            assert event.payload.post.message == f"latency probe {i}"
+            assert event.payload.channel_id == channel
+            assert event.payload.team_id == mm_server.team_id
+            assert event.seq is not None
+        median_ms = statistics.median(latencies) * 1000
+        print(
+            f"\nposted latency (REST create → event dispatched): median {median_ms:.1f} ms, "
+            f"min {min(latencies) * 1000:.1f}, max {max(latencies) * 1000:.1f} (n=10)",
+            file=sys.stderr,
+        )
+        assert listener.server_version and listener.connection_id
+    finally:
+        listener.close()
+
+
+def test_actions_are_answered(mm_server: Any, rest: Rest, channel: str) -> None:
+    if not mm_server.user_token:
+        pytest.skip("fixture has no user token")
+    rest.call("POST", f"/channels/{channel}/members", json={"user_id": mm_server.user_id})
+    admin, _ = _listener(mm_server.url, mm_server.admin_token)
+    user, user_col = _listener(mm_server.url, mm_server.user_token, auth="challenge")
+    try:
+        assert admin.ping()["text"] == "pong"
+        statuses = admin.get_statuses()
+        assert all(isinstance(v, str) for v in statuses.values())
+        by_ids = admin.get_statuses_by_ids([mm_server.admin_id, mm_server.user_id])
+        assert set(by_ids) == {mm_server.admin_id, mm_server.user_id}
+        assert by_ids[mm_server.admin_id] in {"online", "away", "dnd", "offline"}
+        admin.user_typing(channel)  # answered with OK (raises otherwise)
+
+        def typed() -> bool:
+            return any(
+                e.name == EventName.TYPING and e.payload.user_id == mm_server.admin_id
+                for e in user_col.other
+            )
+
+        assert user_col.wait(typed, 10), "the other user did not see the typing event"
+        ev = next(e for e in user_col.other if e.name == EventName.TYPING)
+        assert ev.payload.channel_id == channel
+    finally:
+        admin.close()
+        user.close()
+
+
+@pytest.mark.parametrize(("kills", "posts"), [(5, 40), (10, 100)])
+def test_socket_killed_during_stream_loses_nothing(
+    mm_server: Any, rest: Rest, channel: str, kills: int, posts: int
+) -> None:
+    host, port = _host_port(mm_server.url)
+    proxy = TcpProxy(host, port)
+    listener, col = _listener(f"http://127.0.0.1:{proxy.port}", mm_server.admin_token)
+    recovered: list[int] = []
+
+    @listener.on(ListenerEvent.MISSED_EVENTS)
+    def catch_up(event: Event[MissedEventsData]) -> None:
+        recovered.append(len(listener.catch_up(event.payload)))
+
+    created: list[str] = []
+    stop = threading.Event()
+
+    def producer() -> None:
+        for i in range(posts):
+            created.append(rest.post(channel, f"stream {i}")["id"])
+            time.sleep(0.05)
+        stop.set()
+
+    t = threading.Thread(target=producer)
+    started = time.monotonic()
+    t.start()
+    try:
+        for _ in range(kills):
+            # kill at a spread of points during the stream
+            target = len(created) + max(1, posts // (kills + 1))
+            deadline = time.monotonic() + 30
+            while len(created) < min(target, posts - 1) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            accepted = proxy.accepted
+            proxy.kill()
+            # wait for the listener to come back through the proxy
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not (
+                proxy.accepted > accepted and listener.connected
+            ):
+                time.sleep(0.01)
+            assert listener.connected, "the listener did not reconnect"
+        t.join(120)
+        assert col.wait(lambda: len(col.post_ids(channel)) >= posts, 30)
+        time.sleep(0.5)  # anything extra (a duplicate) would show up now
+        got = col.post_ids(channel)
+        print(
+            f"\nkilled {kills}x during {posts} posts in {time.monotonic() - started:.1f} s: "
+            f"{len(got)} received, {proxy.accepted} TCP connections, resumed {listener.resumed}x, "
+            f"missed-events {listener.missed}x (posts recovered by catch_up: {sum(recovered)})",
+            file=sys.stderr,
+        )
+        assert got == created, "every post exactly once, in order"
+        assert proxy.accepted >= kills + 1
+    finally:
+        stop.set()
+        listener.close()
+        proxy.close()
+
+
+@pytest.mark.skipif(
+    os.environ.get("MM_ALLOW_RESTART") != "1",
+    reason="restarts the shared server: set MM_ALLOW_RESTART=1 (managed server only)",
+)
+def test_server_restart_reports_missed_events_and_catch_up_recovers(
+    mm_server: Any, rest: Rest, channel: str
+) -> None:
+    if not mm_server.managed:
+        pytest.skip("the server is not managed by scripts/mmserver.py: cannot restart it")
+    mmserver = _load_mmserver()
+    host, port = _host_port(mm_server.url)
+    proxy = TcpProxy(host, port)
+    listener, col = _listener(
+        f"http://127.0.0.1:{proxy.port}",
+        mm_server.admin_token,
+        backoff=Backoff(0.3, 1.0, 1.5, 1, 0.2),
+    )
+    missed: list[MissedEventsData] = []
+    caught: list[int] = []
+
+    @listener.on(ListenerEvent.MISSED_EVENTS)
+    def on_missed(event: Event[MissedEventsData]) -> None:
+        missed.append(event.payload)
+        caught.append(len(listener.catch_up(event.payload)))
+
+    try:
+        before = [rest.post(channel, f"before restart {i}")["id"] for i in range(3)]
+        assert col.wait(lambda: len(col.post_ids(channel)) >= 3, 10)
+        proxy.refuse = True  # the listener cannot reconnect until the posts are made
+        state = mmserver.load_state() or {}
+        mmserver.restart(rate_limit=state.get("rate_limit"))
+        proxy.kill()
+        during = [rest.post(channel, f"after restart {i}")["id"] for i in range(5)]
+        proxy.refuse = False
+        assert col.wait(lambda: bool(missed), 60), "no missed-events event after the restart"
+        assert col.wait(lambda: len(col.post_ids(channel)) >= 8, 30)
+        rest.post(channel, "after catch-up")
+        assert col.wait(lambda: len(col.post_ids(channel)) >= 9, 10)
+        time.sleep(0.5)
+        got = col.post_ids(channel)
+        print(
+            f"\nrestart: missed-events emitted (last seq {missed[0].last_seq}); catch_up "
+            f"recovered {sum(caught)} posts; received {len(got)} of 9",
+            file=sys.stderr,
+        )
+        assert got[:3] == before
+        assert got[3:8] == during, "catch_up recovers every missed post, in order"
+        assert len(got) == 9, "each post exactly once"
+        # >= 5: the server restarts its hubs (dropping every socket) when another
+        # client changes the config; catch_up then recovers those posts too.
+        assert sum(caught) >= 5
+    finally:
+        listener.close()
+        proxy.close()

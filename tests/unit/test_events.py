@@ -1,0 +1,173 @@
+"""Typed events: envelope, broadcast, payload decoding, unknown names, URL building."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+import pytest
+
+from mattermost_ext._ws_url import websocket_url
+from mattermost_ext.event_names import EventName
+from mattermost_ext.events import (
+    Broadcast,
+    ChannelData,
+    ChannelMemberData,
+    Event,
+    HelloData,
+    ListenerEvent,
+    MissedEventsData,
+    PostData,
+    ReactionData,
+    StatusChangeData,
+    TypingData,
+    UserUpdatedData,
+    event_from_message,
+    listener_event,
+    lookup_name,
+)
+
+CH = "c" * 26
+POST = {"id": "p" * 26, "channel_id": CH, "message": "hello", "create_at": 1, "props": {}}
+
+
+def msg(event: str, data: dict[str, Any], broadcast: dict[str, Any] | None = None) -> Event[Any]:
+    return event_from_message({"event": event, "data": data, "broadcast": broadcast, "seq": 7})
+
+
+def test_envelope_and_broadcast() -> None:
+    ev = msg(
+        "posted",
+        {"post": json.dumps(POST)},
+        {"omit_users": {"a": True, "b": False}, "user_id": "", "channel_id": CH, "team_id": "t"},
+    )
+    assert ev.name is EventName.POSTED and ev.seq == 7 and ev.known
+    assert ev.broadcast == Broadcast(channel_id=CH, team_id="t", omit_users=frozenset({"a"}))
+    assert ev.broadcast is ev.broadcast  # built once
+    assert ev.channel_id == CH
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ev.seq = 8
+
+
+def test_unknown_name_is_a_plain_string() -> None:
+    ev = msg("brand_new_event", {"k": "v"}, None)
+    assert ev.name == "brand_new_event" and type(ev.name) is str and not ev.known
+    assert ev.payload == {"k": "v"}
+    assert ev.broadcast == Broadcast()
+    assert lookup_name("posted") is EventName.POSTED
+    assert lookup_name(ListenerEvent.MISSED_EVENTS.value) is ListenerEvent.MISSED_EVENTS
+
+
+def test_posted_payload_uses_generated_post_model() -> None:
+    data = {
+        "post": json.dumps(POST),
+        "channel_type": "O",
+        "channel_name": "town-square",
+        "channel_display_name": "Town Square",
+        "sender_name": "@alice",
+        "team_id": "t" * 26,
+        "set_online": True,
+        "mentions": json.dumps(["u1", "u2"]),
+    }
+    p = msg("posted", data, {"channel_id": CH}).payload
+    assert isinstance(p, PostData)
+    from mattermost_api.models.post import Post
+
+    assert isinstance(p.post, Post) and p.post.message == "hello" and p.post.id == "p" * 26
+    assert (p.channel_id, p.team_id, p.channel_type, p.sender_name) == (
+        CH,
+        "t" * 26,
+        "O",
+        "@alice",
+    )
+    assert p.mentions == ("u1", "u2") and p.set_online is True
+
+
+def test_post_payload_falls_back_to_dict(monkeypatch: pytest.MonkeyPatch) -> None:
+    import mattermost_ext.events as events
+
+    monkeypatch.setattr(events, "_MODELS", {"post.Post": None})
+    p = msg("post_deleted", {"post": json.dumps(POST), "delete_by": "admin"}).payload
+    assert p.post == POST and p.delete_by == "admin" and p.channel_id == CH
+
+
+def test_broken_nested_json_does_not_raise() -> None:
+    p = msg("post_edited", {"post": "{broken"}).payload
+    assert p.post == {} and p.channel_id == ""
+    assert msg("posted", {"post": json.dumps(POST), "mentions": "nope"}).payload.mentions == ()
+
+
+def test_payload_is_decoded_once() -> None:
+    ev = msg("posted", {"post": json.dumps(POST)})
+    assert ev.payload is ev.payload
+
+
+def test_other_typed_payloads() -> None:
+    assert msg("hello", {"server_version": "11.6", "connection_id": "x"}).payload == HelloData(
+        "11.6", "x"
+    )
+    assert msg("typing", {"user_id": "u", "parent_id": "p"}, {"channel_id": CH}).payload == (
+        TypingData("u", "p", CH)
+    )
+    reaction = {"user_id": "u", "post_id": "p", "emoji_name": "+1", "create_at": 5}
+    r = msg("reaction_added", {"reaction": json.dumps(reaction)}, {"channel_id": CH}).payload
+    assert isinstance(r, ReactionData) and r.channel_id == CH
+    from mattermost_api.models.reaction import Reaction
+
+    assert isinstance(r.reaction, Reaction) and r.reaction.emoji_name == "+1"
+    assert msg("status_change", {"status": "away", "user_id": "u"}).payload == StatusChangeData(
+        "u", "away"
+    )
+    assert msg("channel_created", {"channel_id": CH, "team_id": "t"}).payload == ChannelData(
+        CH, "t", None, None
+    )
+    deleted = msg("channel_deleted", {"channel_id": CH, "delete_at": 123}, {"team_id": "t"})
+    assert deleted.payload == ChannelData(CH, "t", None, 123)
+    updated = msg("channel_updated", {"channel": json.dumps({"id": CH, "name": "n"})})
+    assert updated.payload.channel_id == CH and updated.payload.channel.name == "n"
+    assert msg("user_added", {"user_id": "u", "team_id": "t"}, {"channel_id": CH}).payload == (
+        ChannelMemberData("u", CH, "t", "")
+    )
+    removed = msg("user_removed", {"channel_id": CH, "remover_id": "r"}, {"user_id": "u"})
+    assert removed.payload == ChannelMemberData("u", CH, "", "r")
+    user = msg("user_updated", {"user": {"id": "u", "username": "alice"}}).payload
+    from mattermost_api.models.user import User
+
+    assert isinstance(user, UserUpdatedData) and isinstance(user.user, User)
+    assert user.user.username == "alice"
+
+
+def test_listener_events() -> None:
+    data = MissedEventsData("a", "b", 4, 1.5, 1000)
+    ev = listener_event(ListenerEvent.MISSED_EVENTS, data)
+    assert ev.payload is data and ev.seq is None and ev.data["last_seq"] == 4
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("http://host:8065", "ws://host:8065/api/v4/websocket"),
+        ("https://host", "wss://host/api/v4/websocket"),
+        ("https://host/mm", "wss://host/mm/api/v4/websocket"),
+        ("https://host/mm/", "wss://host/mm/api/v4/websocket"),
+        ("https://host/mm/api/v4", "wss://host/mm/api/v4/websocket"),
+        ("https://host/api/v4/", "wss://host/api/v4/websocket"),
+        ("wss://host/api/v4/websocket", "wss://host/api/v4/websocket"),
+        ("HTTPS://host?access_token=x#f", "wss://host/api/v4/websocket"),
+    ],
+)
+def test_websocket_url(base: str, expected: str) -> None:
+    assert websocket_url(base) == expected
+
+
+def test_websocket_url_resume_and_errors() -> None:
+    assert websocket_url("http://h", connection_id="abc", sequence_number=5) == (
+        "ws://h/api/v4/websocket?connection_id=abc&sequence_number=5"
+    )
+    with pytest.raises(ValueError):
+        websocket_url("http://h", connection_id="abc")
+    with pytest.raises(ValueError):
+        websocket_url("ftp://h")
+    with pytest.raises(ValueError):
+        websocket_url("https://user:pw@h")
