@@ -548,8 +548,15 @@ def _pg_ids() -> tuple[int, int] | None:
 def _start_postgres(run_dir: Path, state: dict[str, Any]) -> None:
     bindir = _pg_bindir()
     ids = _pg_ids()
-    data = run_dir / "pg"
-    data.mkdir(mode=0o700)
+    if ids:
+        # PostgreSQL's user may not reach into the checkout (a clone under a 0700 temp dir,
+        # a home directory): its data dir lives in the system temp dir, removed by `down`.
+        data = Path(tempfile.mkdtemp(prefix="mmserver-pg-"))
+    else:
+        data = run_dir / "pg"
+        data.mkdir(mode=0o700)
+    state["pg_data"] = str(data)
+    _save_state(state)
     pg_log = run_dir / "logs" / "postgres.log"
     pg_log.touch()
     if ids:
@@ -1083,6 +1090,9 @@ def _teardown(state: dict[str, Any], keep_logs: bool = False) -> None:
         _stop_pid(pid, signal.SIGTERM, state.get("binary", "mattermost"), 1, "", True)
     _stop_mattermost(state)
     _stop_postgres(state)
+    pg_data = state.get("pg_data")
+    if pg_data and Path(pg_data).name.startswith("mmserver-pg-"):
+        shutil.rmtree(pg_data, ignore_errors=True)
     run_dir = state.get("run_dir")
     if run_dir and Path(run_dir).is_dir() and Path(run_dir).parent == STATE_DIR:
         if keep_logs and (Path(run_dir) / "logs").is_dir():
