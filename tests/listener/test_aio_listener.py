@@ -62,7 +62,7 @@ def test_async_handlers_and_iterator_on_the_callers_loop(fake: FakeMattermost) -
                 names.append(event.name)
                 if len([n for n in names if n == EventName.TYPING]) == 3:
                     break
-            for _ in range(200):
+            for _ in range(1000):  # up to 10 s on a loaded machine
                 if len(handled) == 6:
                     break
                 await asyncio.sleep(0.01)
