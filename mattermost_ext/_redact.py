@@ -55,8 +55,13 @@ def redact(text: str, *secrets: str | None) -> str:
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
 
 
+# Incoming-webhook and slash-command response URLs carry their secret in the path.
+_HOOK_PATH = re.compile(r"(/hooks/(?:commands/)?)[^/]+")
+
+
 def redact_url(url: object) -> str:
-    """``url`` as text with userinfo and credential-like query values replaced by ``***``."""
+    """``url`` as text with userinfo, credential-like query values and hook ids replaced
+    by ``***``."""
     text = str(url)
     try:
         parts = urlsplit(text)
@@ -73,7 +78,8 @@ def redact_url(url: object) -> str:
                 [(k, REDACTED if k.lower() in _SECRET_PARAMS else v) for k, v in pairs],
                 safe="*",
             )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    path = _HOOK_PATH.sub(r"\1" + REDACTED, parts.path)
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))
 
 
 class Secret:

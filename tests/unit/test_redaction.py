@@ -11,7 +11,14 @@ import httpx
 import pytest
 from mattermost_api.api.users import get_user
 
-from mattermost_ext import AccessToken, LoginResult, Mattermost, Secret, UnauthorizedError
+from mattermost_ext import (
+    AccessToken,
+    ApiError,
+    LoginResult,
+    Mattermost,
+    Secret,
+    UnauthorizedError,
+)
 from mattermost_ext._redact import mask, redact, redact_url
 from mattermost_ext._transport import TokenAuth
 from mattermost_ext.auth import create_token
@@ -47,11 +54,29 @@ def test_mask_and_redact() -> None:
         (f"https://h/x?access_token={TOKEN}&page=1", TOKEN),
         (f"https://h/x?Token={TOKEN}", TOKEN),
         (f"https://user:{TOKEN}@h/x", TOKEN),
+        (f"https://h/sub/hooks/{TOKEN}", TOKEN),  # incoming webhook id
+        (f"https://h/hooks/commands/{TOKEN}", TOKEN),  # slash-command response_url
     ],
 )
 def test_redact_url(url: str, hidden: str) -> None:
     out = redact_url(url)
     assert hidden not in out and "***" in out
+
+
+def test_hook_id_not_in_errors_of_the_facade() -> None:
+    hook = "xk1n3s8pbfgy7nrzu5w9hookid"
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"id": "web.incoming_webhook.parse.app_error"})
+
+    transport = httpx.MockTransport(refuse)
+    with (
+        Mattermost("https://mm.example.com", TOKEN, transport=transport) as mm,
+        pytest.raises(ApiError) as info,
+    ):
+        mm.http.post(f"/hooks/{hook}", json={"text": "x"})
+    assert hook not in str(info.value) and hook not in repr(info.value)
+    assert "/hooks/***" in str(info.value.url)
 
 
 def test_redact_url_keeps_harmless_queries() -> None:
