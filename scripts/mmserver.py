@@ -18,6 +18,7 @@ Tests import this module (tests/conftest.py): `up()`, `down()`, `status()`, `res
 reads RateLimitSettings only at start).  Standard library only.
 
 Environment: MMSERVER_STATE_DIR (another runtime dir: an independent second server),
+MMSERVER_CACHE_DIR (another build cache),
 MMSERVER_PIN_FILE (another pin file).
 """
 
@@ -50,7 +51,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 # MMSERVER_PIN_FILE: another pin file (to try a different server build; tests of this script).
 PIN_FILE = Path(os.environ.get("MMSERVER_PIN_FILE") or ROOT / "spec" / "server.json")
-CACHE_DIR = ROOT / ".cache"
+# MMSERVER_CACHE_DIR: another build cache (tests of this script's build errors).
+CACHE_DIR = Path(os.environ.get("MMSERVER_CACHE_DIR") or ROOT / ".cache").resolve()
 BUILD_DIR = CACHE_DIR / "mmserver-build"
 BINARY = BUILD_DIR / "mattermost"
 STAMP_FILE = BUILD_DIR / "stamp.json"
