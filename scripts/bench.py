@@ -1,0 +1,488 @@
+#!/usr/bin/env python3
+"""Speed and weight of the generated client against plain httpx (issue 8).
+
+A local HTTP/1.1 keep-alive server (stdlib ThreadingHTTPServer, in a thread of a
+child process so that it does not share the benchmark's GIL; 127.0.0.1 only)
+serves realistic Mattermost payloads (scripts/bench_payloads.py): an ~800-byte
+user for ``GET /api/v4/users/me`` and a 200-post ``PostList`` page (~1.5 KB per
+post) for ``GET /api/v4/channels/{id}/posts``. Measured side by side in the same
+run, each over repeated rounds (median and spread):
+
+- import: fresh interpreters running "import the client class and one endpoint
+  module, build a client" against ``import httpx``; wall time of ``python -c``
+  minus that of ``python -c pass``; bytecode is cached in a temporary
+  PYTHONPYCACHEPREFIX (warmed first) as an installed package would have it.
+- GET users/me in a loop: ``get_user.sync("me")`` against ``httpx.Client.get``
+  + ``json.loads``; ratio is throughput (plain time / our time).
+- GET a 200-post page: ``get_posts_for_channel.sync`` (typed ``PostList``)
+  against ``httpx.Client.get`` + ``json.loads`` of the same page. An
+  informational line also reads every post's fields (typed attributes against
+  dict lookups).
+- memory after import + one ``users/me`` call, in a fresh interpreter:
+  tracemalloc (Python allocations) and RSS growth, against plain httpx.
+- WebSocket listener against a bare websocket-client loop, by
+  scripts/bench_ws.py when it exists (its ratio line).
+
+Prints one line per goal with the measured ratio and the goal, ``MISSED`` where a
+goal is not met. Exits 0 whenever it ran. Not a test: numbers depend on the
+machine; only the ratios are compared.
+
+    python scripts/bench.py [--rounds 9] [--quick] [--no-ws] [--no-orjson]
+        [--only import|loops|memory|ws]...
+
+(--no-orjson applies to the request loops, which run in this process.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "generated"))
+
+import bench_payloads  # noqa: E402
+
+TOKEN = "bench-token"
+CHANNEL_ID = "4xp9fdt77pncbef59f4k1qe83o"
+POSTS_PATH = f"/api/v4/channels/{CHANNEL_ID}/posts"
+POSTS_PARAMS = {"page": 0, "per_page": 60, "include_deleted": False}
+
+# ---------------------------------------------------------------- server ---
+
+
+def _routes() -> dict[str, bytes]:
+    return {
+        "/api/v4/users/me": bench_payloads.encode(bench_payloads.user()),
+        POSTS_PATH: bench_payloads.encode(bench_payloads.post_list(200)),
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as Go's net/http: no 40 ms delayed-ACK stalls
+    routes: ClassVar[dict[str, bytes]] = {}
+
+    def do_GET(self) -> None:
+        body = self.routes.get(self.path.partition("?")[0])
+        if body is None:
+            body = b'{"id":"api.context.404.app_error","message":"not found","status_code":404}'
+            self.send_response(404)
+        else:
+            self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self._headers_buffer.append(b"\r\n")  # headers and body in one write
+        self._headers_buffer.append(body)
+        self.flush_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve() -> int:
+    """Child process: serve on an ephemeral loopback port until stdin closes."""
+    _Handler.routes = _routes()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    print(server.server_address[1], flush=True)
+    sys.stdin.read()
+    server.shutdown()
+    return 0
+
+
+class ChildServer:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.url = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# ------------------------------------------------------------ statistics ---
+
+
+class Result:
+    def __init__(
+        self, label: str, ratios: list[float], goal: float, higher_is_better: bool, note: str = ""
+    ) -> None:
+        self.label, self.ratios, self.goal = label, ratios, goal
+        self.higher_is_better, self.note = higher_is_better, note
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def met(self) -> bool:
+        return self.median >= self.goal if self.higher_is_better else self.median <= self.goal
+
+    def line(self) -> str:
+        lo, hi = _quartiles(self.ratios)
+        goal = f"{'>=' if self.higher_is_better else '<='} {self.goal:.2f}x"
+        if self.goal == 0:
+            goal, verdict = "(info)", ""
+        else:
+            verdict = "met" if self.met else "MISSED"
+        spread = f"IQR {lo:.2f}-{hi:.2f}, n={len(self.ratios)}"
+        return f"{self.label:<44} {self.median:>6.2f}x  ({spread:<19}) {goal:<9} {verdict}"
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 4:
+        return min(values), max(values)
+    q = statistics.quantiles(values, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def _ms(values: list[float]) -> str:
+    lo, hi = _quartiles(values)
+    return f"{statistics.median(values) * 1e3:8.3f} ms (IQR {lo * 1e3:.3f}-{hi * 1e3:.3f})"
+
+
+# ---------------------------------------------------------------- import ---
+
+IMPORT_PASS = "pass"
+IMPORT_HTTPX = "import httpx"
+IMPORT_OURS = (
+    "from mattermost_api import AuthenticatedClient\n"
+    "from mattermost_api.api.users import get_user\n"
+    "AuthenticatedClient(base_url='http://127.0.0.1:1', token='t')"
+)
+TIMED = "import time as _t\n_t0 = _t.perf_counter()\n{code}\nprint(_t.perf_counter() - _t0)"
+
+
+def _child_env(pycache: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    env["PYTHONPATH"] = str(ROOT / "generated")
+    return env
+
+
+def _run_timed(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds of the whole interpreter, seconds measured inside around `code`)."""
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", TIMED.format(code=code)],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    wall = time.perf_counter() - t0
+    return wall, float(out.split()[-1])
+
+
+def bench_import(rounds: int, pycache: str) -> list[Result]:
+    env = _child_env(pycache)
+    snippets = {"pass": IMPORT_PASS, "httpx": IMPORT_HTTPX, "ours": IMPORT_OURS}
+    for code in snippets.values():  # warm the bytecode cache and the OS file cache
+        for _ in range(2):
+            _run_timed(code, env)
+    wall: dict[str, list[float]] = {k: [] for k in snippets}
+    inner: dict[str, list[float]] = {k: [] for k in snippets}
+    for i in range(rounds):
+        order = list(snippets) if i % 2 == 0 else list(reversed(snippets))
+        for key in order:
+            w, t = _run_timed(snippets[key], env)
+            wall[key].append(w)
+            inner[key].append(t)
+    start = statistics.median(wall["pass"])
+    ratios = [(o - start) / (h - start) for o, h in zip(wall["ours"], wall["httpx"], strict=True)]
+    inner_ratios = [o / h for o, h in zip(inner["ours"], inner["httpx"], strict=True)]
+    print(f"  python -c pass            {_ms(wall['pass'])}")
+    print(f"  python -c 'import httpx'  {_ms(wall['httpx'])}")
+    print(f"  python -c client+endpoint {_ms(wall['ours'])}")
+    print(f"  in-process: httpx {_ms(inner['httpx'])}, client+endpoint {_ms(inner['ours'])}")
+    return [
+        Result("import client+endpoint / import httpx", ratios, 1.5, False),
+        Result("  same, timed inside the interpreter", inner_ratios, 0, False),
+    ]
+
+
+# ----------------------------------------------------------------- loops ---
+
+
+def _rounds(
+    rounds: int, plain: Callable[[], Any], ours: Callable[[], Any], n: int
+) -> tuple[list[float], list[float], list[float], str]:
+    """Per-round throughput ratios (plain time / our time), per-request wall times, and a
+    line on the client process's CPU time (less disturbed than wall time by the load
+    of other processes on the machine)."""
+    for fn in (plain, ours):  # warm-up: connections, imports, caches
+        for _ in range(max(3, n // 10)):
+            fn()
+    plain_t: list[float] = []
+    ours_t: list[float] = []
+    cpu: dict[str, list[float]] = {"plain": [], "ours": []}
+    for i in range(rounds):
+        pair = [(plain, plain_t, "plain"), (ours, ours_t, "ours")]
+        for fn, sink, key in pair if i % 2 == 0 else reversed(pair):
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(n):
+                fn()
+            sink.append((time.perf_counter() - t0) / n)
+            cpu[key].append((time.process_time() - c0) / n)
+    ratios = [p / o for p, o in zip(plain_t, ours_t, strict=True)]
+    cpu_ratios = [p / o for p, o in zip(cpu["plain"], cpu["ours"], strict=True)]
+    lo, hi = _quartiles(cpu_ratios)
+    cpu_line = (
+        f"            client CPU: plain {statistics.median(cpu['plain']) * 1e3:.3f} ms, "
+        f"generated {statistics.median(cpu['ours']) * 1e3:.3f} ms, ratio "
+        f"{statistics.median(cpu_ratios):.2f}x (IQR {lo:.2f}-{hi:.2f})"
+    )
+    return ratios, plain_t, ours_t, cpu_line
+
+
+def bench_loops(url: str, rounds: int, scale: float) -> list[Result]:
+    import httpx
+    from mattermost_api import AuthenticatedClient
+    from mattermost_api.api.posts import get_posts_for_channel
+    from mattermost_api.api.users import get_user
+    from mattermost_api.models import PostList, User
+
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    plain = httpx.Client(base_url=url, headers=headers)
+    client = AuthenticatedClient(base_url=url, token=TOKEN)
+    results = []
+
+    def plain_me() -> None:
+        json.loads(plain.get("/api/v4/users/me").content)
+
+    def ours_me() -> None:
+        user = get_user.sync("me", client=client)
+        assert isinstance(user, User)
+
+    ratios, p, o, cpu = _rounds(rounds, plain_me, ours_me, max(20, int(400 * scale)))
+    print(f"  users/me  httpx+json.loads {_ms(p)}   generated {_ms(o)}\n{cpu}")
+    results.append(Result("GET users/me: generated / httpx+json.loads", ratios, 0.95, True))
+
+    def plain_posts() -> Any:
+        return json.loads(plain.get(POSTS_PATH, params=POSTS_PARAMS).content)
+
+    def ours_posts() -> Any:
+        page = get_posts_for_channel.sync(CHANNEL_ID, client=client)
+        assert isinstance(page, PostList)
+        return page
+
+    n = max(5, int(40 * scale))
+    ratios, p, o, cpu = _rounds(rounds, plain_posts, ours_posts, n)
+    print(f"  200 posts httpx+json.loads {_ms(p)}   generated {_ms(o)}\n{cpu}")
+    results.append(Result("GET 200-post PostList: typed / json.loads", ratios, 1.0, True))
+
+    def read_plain() -> None:
+        page = plain_posts()
+        posts = page["posts"]
+        for pid in page["order"]:
+            post = posts[pid]
+            _ = post["message"], post["user_id"], post["create_at"], post.get("props")
+            for reaction in post["metadata"].get("reactions", ()):
+                _ = reaction["emoji_name"]
+
+    def read_ours() -> None:
+        page = ours_posts()
+        posts = page.posts
+        for pid in page.order:
+            post = posts[pid]
+            _ = post.message, post.user_id, post.create_at, post.props
+            for reaction in post.metadata.reactions or ():
+                _ = reaction.emoji_name
+
+    ratios, p, o, cpu = _rounds(rounds, read_plain, read_ours, n)
+    print(f"  + read    httpx+json.loads {_ms(p)}   generated {_ms(o)}\n{cpu}")
+    results.append(Result("  same, then reading every post", ratios, 0, True))
+    plain.close()
+    return results
+
+
+# ---------------------------------------------------------------- memory ---
+
+MEM_PLAIN = (
+    "import httpx, json\n"
+    "c = httpx.Client(base_url={url!r}, headers={{'Authorization': 'Bearer t'}})\n"
+    "result = json.loads(c.get('/api/v4/users/me').content)"
+)
+MEM_OURS = (
+    "from mattermost_api import AuthenticatedClient\n"
+    "from mattermost_api.api.users import get_user\n"
+    "c = AuthenticatedClient(base_url={url!r}, token='t')\n"
+    "result = get_user.sync('me', client=c)"
+)
+MEM_PROBE = """
+import gc, os, sys
+def _rss():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+if sys.argv[1] == 'trace':
+    import tracemalloc
+    tracemalloc.start()
+_r0 = _rss()
+{code}
+gc.collect()
+if sys.argv[1] == 'trace':
+    print(tracemalloc.get_traced_memory()[0])
+else:
+    print(_rss() - _r0)
+"""
+
+
+def bench_memory(url: str, rounds: int, pycache: str) -> list[Result]:
+    env = _child_env(pycache)
+    codes = {"plain": MEM_PLAIN.format(url=url), "ours": MEM_OURS.format(url=url)}
+
+    def run(key: str, mode: str) -> int:
+        probe = MEM_PROBE.format(code=codes[key])
+        cmd = [sys.executable, "-c", probe, mode]
+        return int(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout)
+
+    for key in codes:
+        run(key, "rss")
+    traced: dict[str, list[int]] = {"plain": [], "ours": []}
+    rss: dict[str, list[int]] = {"plain": [], "ours": []}
+    for _ in range(rounds):
+        for key in codes:
+            traced[key].append(run(key, "trace"))
+            rss[key].append(run(key, "rss"))
+    for key in codes:
+        print(
+            f"  {key:<6} tracemalloc {statistics.median(traced[key]) / 1e6:6.2f} MB   "
+            f"RSS growth {statistics.median(rss[key]) / 1e6:6.2f} MB"
+        )
+    t_ratios = [o / p for o, p in zip(traced["ours"], traced["plain"], strict=True)]
+    r_ratios = [o / p for o, p in zip(rss["ours"], rss["plain"], strict=True)]
+    return [
+        Result("memory after import+call: tracemalloc", t_ratios, 1.3, False),
+        Result("memory after import+call: RSS growth", r_ratios, 1.3, False),
+    ]
+
+
+# ------------------------------------------------------------- websocket ---
+
+
+def bench_ws(quick: bool) -> list[Result]:
+    script = ROOT / "scripts" / "bench_ws.py"
+    if not script.exists():
+        print("  scripts/bench_ws.py not found: skipped")
+        return []
+    args = ["--events", "3000", "--runs", "3"] if quick else ["--events", "10000", "--runs", "5"]
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(script), *args], capture_output=True, text=True, timeout=900
+        )
+    except subprocess.TimeoutExpired:
+        print("  scripts/bench_ws.py timed out")
+        return []
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("ratio")), "")
+    match = re.search(r"([\d.]+)x \(per-run min ([\d.]+), max ([\d.]+)\); goal >= ([\d.]+)", line)
+    if proc.returncode != 0 or not match:
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+        print(f"  scripts/bench_ws.py gave no ratio (exit {proc.returncode}): {' | '.join(tail)}")
+        return []
+    print(f"  bench_ws: {line}")
+    med, lo, hi, goal = (float(g) for g in match.groups())
+    result = Result("WebSocket listener / bare (bench_ws.py)", [lo, med, hi], goal, True)
+    return [result]
+
+
+# ------------------------------------------------------------------ main ---
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=9, help="rounds per measurement")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
+    parser.add_argument("--no-ws", action="store_true", help="skip scripts/bench_ws.py")
+    parser.add_argument("--only", choices=["import", "loops", "memory", "ws"], action="append")
+    parser.add_argument(
+        "--no-orjson", action="store_true", help="measure the standard-library JSON fallback"
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve()
+    if args.no_orjson:
+        sys.modules["orjson"] = None  # type: ignore[assignment]  # import orjson now fails
+    rounds = 5 if args.quick else args.rounds
+    scale = 0.4 if args.quick else 1.0
+    only = set(args.only or ["import", "loops", "memory"] + ([] if args.no_ws else ["ws"]))
+    import httpx
+
+    try:
+        from mattermost_api import types
+
+        types.json_loads(b"{}")
+        backend = getattr(types, "JSON_BACKEND", "?")
+    except (ImportError, AttributeError):
+        backend = "json (response.json())"
+    print(
+        f"bench: Python {sys.version.split()[0]}, httpx {httpx.__version__}, "
+        f"JSON decoder {backend}, {rounds} rounds, "
+        f"{os.cpu_count()} CPUs"
+    )
+    results: list[Result | str] = []
+
+    def section(title: str, fn: Callable[[], list[Result]]) -> None:
+        print(title)
+        try:
+            results.extend(fn())
+        except Exception as exc:  # report it and go on with the other measurements
+            print(f"  failed: {type(exc).__name__}: {exc}")
+            results.append(f"{title.split()[0]:<44} failed ({type(exc).__name__}) MISSED")
+
+    server = ChildServer()
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-pycache-") as pycache:
+            if "import" in only:
+                section(
+                    "import (fresh interpreters):",
+                    lambda: bench_import(max(rounds * 3, 15), pycache),
+                )
+            if "loops" in only:
+                section(
+                    "request loops (per request):",
+                    lambda: bench_loops(server.url, rounds, scale),
+                )
+            if "memory" in only:
+                section(
+                    "memory (fresh interpreters):",
+                    lambda: bench_memory(server.url, max(3, rounds // 2), pycache),
+                )
+    finally:
+        server.stop()
+    if "ws" in only:
+        section("websocket:", lambda: bench_ws(args.quick))
+    print()
+    print(f"{'goal':<44} {'ratio':>7}  {'spread':<21} {'target':<9}")
+    for result in results:
+        print(result if isinstance(result, str) else result.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,367 @@
+"""The fast path (issue 8) gives the same typed results as openapi-python-client's stock output.
+
+scripts/codegen/templates/ makes models parse lazily (from_dict keeps a private
+copy; fields are parsed straight-line on first access) and endpoints decode
+JSON with ``types.json_loads`` (orjson when installed). Here a slice of the
+bundled spec (two operations and every schema they reach) is generated twice,
+with the stock templates and with ours, and both are compared on realistic
+Mattermost payloads (scripts/bench_payloads.py) and on edge cases: field by
+field, through ``to_dict()``, and through the endpoint functions over an
+``httpx.MockTransport``. The shipped package (generated/mattermost_api) is
+compared too.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import attrs
+import bench_payloads
+import httpx
+import pytest
+import yaml
+
+from tests.unit._spec import REPO
+
+SPEC = REPO / "generated" / "openapi.json"
+TEMPLATES = REPO / "scripts" / "codegen" / "templates"
+OPERATIONS = {
+    "/api/v4/channels/{channel_id}/posts": "get",
+    "/api/v4/users/{user_id}": "get",
+}
+CHANNEL_ID = "4xp9fdt77pncbef59f4k1qe83o"
+
+
+def _slice(document: dict[str, Any]) -> dict[str, Any]:
+    """The operations in OPERATIONS and every component they reach, transitively."""
+    paths = {
+        path: {OPERATIONS[path]: document["paths"][path][OPERATIONS[path]]} for path in OPERATIONS
+    }
+    components: dict[str, dict[str, Any]] = {}
+    todo: list[Any] = [paths]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/"):
+                _, _, kind, name = ref.split("/", 3)
+                if name not in components.setdefault(kind, {}):
+                    components[kind][name] = document["components"][kind][name]
+                    todo.append(components[kind][name])
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    sliced = {k: v for k, v in document.items() if k not in ("paths", "components")}
+    sliced["paths"] = paths
+    sliced["components"] = components
+    return sliced
+
+
+def _generate(spec: Path, out: Path, package: str, templates: Path | None) -> None:
+    config = yaml.safe_load((REPO / "scripts" / "codegen" / "config.yaml").read_text())
+    config["project_name_override"] = config["package_name_override"] = package
+    config_file = out.parent / f"{package}.yaml"
+    config_file.write_text(yaml.safe_dump(config))
+    bindir = Path(sys.executable).parent
+    cmd = [
+        str(bindir / "openapi-python-client"), "generate", "--path", str(spec),
+        "--config", str(config_file), "--meta", "none", "--output-path", str(out / package),
+    ]  # fmt: skip
+    if templates is not None:
+        cmd += ["--custom-template-path", str(templates)]
+    env = {**os.environ, "PATH": str(bindir) + os.pathsep + os.environ.get("PATH", "")}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0 and (out / package / "__init__.py").exists(), proc.stdout[-2000:]
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ModuleType]]:
+    """{"stock": ..., "fast": ..., "shipped": ...}: the three packages, importable."""
+    if not SPEC.exists():
+        pytest.skip("generated/openapi.json not found (run scripts/generate.py)")
+    if not (Path(sys.executable).parent / "openapi-python-client").exists():
+        pytest.skip("openapi-python-client is not installed")
+    root = tmp_path_factory.mktemp("fastpath")
+    spec = root / "slice.json"
+    spec.write_text(json.dumps(_slice(json.loads(SPEC.read_text()))))
+    _generate(spec, root, "stock_mm", None)
+    _generate(spec, root, "fast_mm", TEMPLATES)
+    sys.path.insert(0, str(root))
+    try:
+        yield {
+            "stock": importlib.import_module("stock_mm"),
+            "fast": importlib.import_module("fast_mm"),
+            "shipped": importlib.import_module("mattermost_api"),
+        }
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m.split(".")[0] in ("stock_mm", "fast_mm")]:
+            del sys.modules[name]
+
+
+def model(packages: dict[str, ModuleType], which: str, name: str) -> Any:
+    return getattr(importlib.import_module(f"{packages[which].__name__}.models"), name)
+
+
+def endpoint(packages: dict[str, ModuleType], which: str, tag: str, op: str) -> Any:
+    return importlib.import_module(f"{packages[which].__name__}.api.{tag}.{op}")
+
+
+def assert_same(fast: Any, stock: Any, where: str = "$") -> None:
+    """Field by field: same classes (by name), same values, Unset where stock has Unset."""
+    if attrs.has(type(stock)):
+        assert type(fast).__name__ == type(stock).__name__, where
+        for field in attrs.fields(type(stock)):
+            assert_same(
+                getattr(fast, field.name), getattr(stock, field.name), f"{where}.{field.name}"
+            )
+    elif isinstance(stock, list):
+        assert isinstance(fast, list) and len(fast) == len(stock), where
+        for i, (f, s) in enumerate(zip(fast, stock, strict=True)):
+            assert_same(f, s, f"{where}[{i}]")
+    elif isinstance(stock, dict):
+        assert isinstance(fast, dict) and list(fast) == list(stock), where
+        for key in stock:
+            assert_same(fast[key], stock[key], f"{where}[{key!r}]")
+    elif type(stock).__name__ == "Unset":
+        assert type(fast).__name__ == "Unset", f"{where}: {fast!r} where stock is UNSET"
+    else:
+        assert type(fast) is type(stock) and fast == stock, f"{where}: {fast!r} != {stock!r}"
+
+
+def page() -> dict[str, Any]:
+    return bench_payloads.post_list(200)
+
+
+def odd_page() -> dict[str, Any]:
+    """Edge cases: absent optional fields, unknown fields at every level, nulls the spec
+    allows, empty collections, non-ASCII text."""
+    data = bench_payloads.post_list(12, seed=3)
+    posts = list(data["posts"].values())
+    posts[0]["metadata"] = {}
+    posts[1].pop("metadata")
+    posts[1].pop("props")
+    posts[2]["message"] = "héllo 👋 «quoted» \u2028 line"
+    posts[2]["metadata"]["future_field"] = {"nested": [1, 2, {"x": None}]}
+    posts[3]["props"] = {"attachments": [], "deep": {"a": {"b": [None, True, 1.5]}}}
+    posts[4]["file_ids"] = None
+    posts[5]["metadata"]["reactions"] = []
+    posts[6]["brand_new"] = 12345678901234567890
+    data["unknown_top_level"] = ["kept"]
+    return data
+
+
+@pytest.mark.parametrize("make", [page, odd_page], ids=["realistic", "edge-cases"])
+@pytest.mark.parametrize("which", ["fast", "shipped"])
+def test_post_list_same_as_stock(packages: dict[str, ModuleType], which: str, make: Any) -> None:
+    payload = make()
+    stock = model(packages, "stock", "PostList").from_dict(copy.deepcopy(payload))
+    fast = model(packages, which, "PostList").from_dict(copy.deepcopy(payload))
+    assert fast.to_dict() == stock.to_dict() == payload
+    fresh = model(packages, which, "PostList").from_dict(copy.deepcopy(payload))
+    assert_same(fresh, stock)
+
+
+@pytest.mark.parametrize("which", ["fast", "shipped"])
+def test_user_same_as_stock(packages: dict[str, ModuleType], which: str) -> None:
+    payload = bench_payloads.user()
+    stock = model(packages, "stock", "User").from_dict(payload)
+    fast = model(packages, which, "User").from_dict(payload)
+    assert_same(fast, stock)
+    assert fast.to_dict() == stock.to_dict() == payload
+
+
+def _mock_client(package: ModuleType, routes: dict[str, bytes]) -> Any:
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = routes.get(request.url.path)
+        if body is None:
+            error = {"id": "not_found", "message": "no", "status_code": 404}
+            return httpx.Response(404, json=error)
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/json"})
+
+    client = package.AuthenticatedClient(base_url="http://mm.test", token="t")
+    client.set_httpx_client(
+        httpx.Client(base_url="http://mm.test", transport=httpx.MockTransport(handler))
+    )
+    return client
+
+
+@pytest.mark.parametrize("which", ["fast", "shipped"])
+def test_endpoints_same_as_stock(packages: dict[str, ModuleType], which: str) -> None:
+    routes = {
+        f"/api/v4/channels/{CHANNEL_ID}/posts": bench_payloads.encode(page()),
+        "/api/v4/users/me": bench_payloads.encode(bench_payloads.user()),
+    }
+    results = {}
+    for side in ("stock", which):
+        client = _mock_client(packages[side], routes)
+        posts = endpoint(packages, side, "posts", "get_posts_for_channel").sync(
+            CHANNEL_ID, client=client
+        )
+        me = endpoint(packages, side, "users", "get_user").sync("me", client=client)
+        results[side] = (posts, me)
+    for fast, stock in zip(results[which], results["stock"], strict=True):
+        assert type(fast).__name__ == type(stock).__name__ != "NoneType"
+        assert_same(fast, stock)
+    detailed = endpoint(packages, which, "posts", "get_posts_for_channel").sync_detailed(
+        CHANNEL_ID, client=_mock_client(packages[which], routes)
+    )
+    assert detailed.content == routes[f"/api/v4/channels/{CHANNEL_ID}/posts"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": 1, "b": [true, null, "x\\u00e9"]}',
+        b'{"n": NaN, "i": Infinity}',  # json accepts these, orjson does not
+        b'{"big": 18446744073709551615, "small": -9223372036854775808}',  # 64-bit limits
+        '{"utf16": "ok"}'.encode("utf-16"),
+        '{"bom": 1}'.encode("utf-8-sig"),
+        b"  [1, 2.5, -3e2]  ",
+    ],
+)
+def test_json_loads_matches_response_json(body: bytes) -> None:
+    from mattermost_api.types import json_loads
+
+    expected = httpx.Response(200, content=body).json()
+    assert repr(json_loads(body)) == repr(expected)
+
+
+def test_json_loads_integers_beyond_64_bits() -> None:
+    """The one documented difference: orjson reads an integer beyond 64 bits (which a Go
+    server cannot send: Go has no such integers) as a float; json keeps it exact."""
+    from mattermost_api import types
+
+    value = types.json_loads(b'{"big": 123456789012345678901234567890}')["big"]
+    if types.JSON_BACKEND == "orjson":
+        assert value == float(123456789012345678901234567890)
+    else:
+        assert value == 123456789012345678901234567890
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b'{"a": }', b"\xff\xfe\x00"])
+def test_json_loads_errors_like_response_json(body: bytes) -> None:
+    from mattermost_api.types import json_loads
+
+    with pytest.raises(ValueError) as stock:
+        httpx.Response(200, content=body).json()
+    with pytest.raises(ValueError) as fast:
+        json_loads(body)
+    assert type(fast.value) is type(stock.value)
+
+
+def test_json_loads_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mattermost_api import types
+
+    monkeypatch.setattr(types, "_backend", None)
+    monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson now fails
+    assert types.json_loads(b'{"a": [1]}') == {"a": [1]}
+    assert types.JSON_BACKEND == "json"
+    monkeypatch.setattr(types, "_backend", None)  # the next call picks orjson again if present
+
+
+def test_lazy_models_parse_on_access() -> None:
+    from mattermost_api.models import Post, PostList, PostMetadata
+
+    payload = page()
+    first = payload["order"][0]
+    posts = PostList.from_dict(payload)
+    assert object.__getattribute__(posts, "_raw") is not None  # nothing parsed yet
+    payload["next_post_id"] = "replaced after from_dict"  # the model keeps its own copy
+    assert isinstance(posts.posts[first], Post)
+    assert isinstance(posts.posts[first].metadata, PostMetadata)
+    assert posts.next_post_id == ""
+    assert posts["first_inaccessible_post_time"] == 0  # additional property kept
+    assert posts.additional_keys == ["first_inaccessible_post_time"]
+
+
+def test_write_before_read_is_kept() -> None:
+    from mattermost_api.models import Post
+
+    raw = next(iter(page()["posts"].values()))
+    post = Post.from_dict(raw)
+    post.message = "edited"  # the first touch is a write
+    assert post.message == "edited"
+    assert post.to_dict() == {**raw, "message": "edited"}
+
+
+def test_equality_repr_pickle_copy_evolve() -> None:
+    from mattermost_api.models import PostList
+    from mattermost_api.types import UNSET
+
+    payload = page()
+    a, b = PostList.from_dict(payload), PostList.from_dict(payload)
+    assert a == b  # both unloaded
+    assert pickle.loads(pickle.dumps(PostList.from_dict(payload))) == a
+    assert copy.deepcopy(PostList.from_dict(payload)) == a
+    assert copy.copy(PostList.from_dict(payload)) == a
+    assert repr(PostList.from_dict(payload)) == repr(a)
+    assert attrs.evolve(PostList.from_dict(payload), next_post_id="x").next_post_id == "x"
+    assert pickle.loads(pickle.dumps(UNSET)) is UNSET and copy.deepcopy(UNSET) is UNSET
+    assert a != PostList.from_dict({**payload, "has_next": False})
+
+
+def test_missing_attribute_and_required_field() -> None:
+    from mattermost_api.models import Post, PostList
+
+    lazy = PostList.from_dict(page())
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        lazy.nope  # noqa: B018
+    assert isinstance(lazy.order, list)  # still usable after the AttributeError
+    required = [f.name for f in attrs.fields(Post) if f.default is attrs.NOTHING]
+    if required:  # a missing required key fails in from_dict, as in stock
+        with pytest.raises(KeyError):
+            Post.from_dict({})
+    with pytest.raises(TypeError):
+        PostList.from_dict(None)  # type: ignore[arg-type]
+
+
+def test_concurrent_first_access() -> None:
+    from mattermost_api.models import PostList
+
+    payload = page()
+    expected = PostList.from_dict(payload).to_dict()
+    for _ in range(5):
+        shared = PostList.from_dict(payload)
+        seen: list[Any] = []
+        barrier = threading.Barrier(6)
+
+        def read(target: Any = shared, sink: list[Any] = seen, start: Any = barrier) -> None:
+            start.wait()
+            sink.append(target.to_dict())
+
+        threads = [threading.Thread(target=read) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen == [expected] * 6
+
+
+def test_import_stays_light() -> None:
+    """Importing an endpoint loads neither orjson nor the models it does not name."""
+    code = (
+        "import sys\n"
+        "from mattermost_api import AuthenticatedClient\n"
+        "from mattermost_api.api.users import get_user\n"
+        "AuthenticatedClient(base_url='http://x', token='t')\n"
+        "models = [m for m in sys.modules if m.startswith('mattermost_api.models.')]\n"
+        "print('orjson' in sys.modules, len(models))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "generated")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.split()
+    assert out[0] == "False"
+    assert int(out[1]) <= 4, out
