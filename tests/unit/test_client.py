@@ -28,9 +28,10 @@ from mattermost_ext import (
     normalize_base_url,
 )
 from mattermost_ext.client import USER_AGENT
+from tests.unit import _payloads as payloads
 
 TOKEN = "tok3nvalue0123456789abcdef"
-ME = {"id": "u1", "username": "alice", "email": "alice@example.com"}
+ME = payloads.user("u1", "alice")
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

@@ -27,9 +27,10 @@ from mattermost_ext.events import (
     listener_event,
     lookup_name,
 )
+from tests.unit import _payloads as payloads
 
 CH = "c" * 26
-POST = {"id": "p" * 26, "channel_id": CH, "message": "hello", "create_at": 1, "props": {}}
+POST = payloads.post("p" * 26, CH, "hello")
 
 
 def msg(event: str, data: dict[str, Any], broadcast: dict[str, Any] | None = None) -> Event[Any]:
@@ -110,7 +111,7 @@ def test_other_typed_payloads() -> None:
     assert msg("typing", {"user_id": "u", "parent_id": "p"}, {"channel_id": CH}).payload == (
         TypingData("u", "p", CH)
     )
-    reaction = {"user_id": "u", "post_id": "p", "emoji_name": "+1", "create_at": 5}
+    reaction = payloads.reaction("u", "p", "+1", create_at=5)
     r = msg("reaction_added", {"reaction": json.dumps(reaction)}, {"channel_id": CH}).payload
     assert isinstance(r, ReactionData) and r.channel_id == CH
     from mattermost_api.models.reaction import Reaction
@@ -124,14 +125,14 @@ def test_other_typed_payloads() -> None:
     )
     deleted = msg("channel_deleted", {"channel_id": CH, "delete_at": 123}, {"team_id": "t"})
     assert deleted.payload == ChannelData(CH, "t", None, 123)
-    updated = msg("channel_updated", {"channel": json.dumps({"id": CH, "name": "n"})})
+    updated = msg("channel_updated", {"channel": json.dumps(payloads.channel(CH, "n"))})
     assert updated.payload.channel_id == CH and updated.payload.channel.name == "n"
     assert msg("user_added", {"user_id": "u", "team_id": "t"}, {"channel_id": CH}).payload == (
         ChannelMemberData("u", CH, "t", "")
     )
     removed = msg("user_removed", {"channel_id": CH, "remover_id": "r"}, {"user_id": "u"})
     assert removed.payload == ChannelMemberData("u", CH, "", "r")
-    user = msg("user_updated", {"user": {"id": "u", "username": "alice"}}).payload
+    user = msg("user_updated", {"user": payloads.user("u", "alice")}).payload
     from mattermost_api.models.user import User
 
     assert isinstance(user, UserUpdatedData) and isinstance(user.user, User)

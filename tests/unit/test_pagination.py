@@ -19,6 +19,7 @@ from mattermost_ext import (
     iter_channel_posts,
     iter_pages,
 )
+from tests.unit import _payloads as payloads
 
 # --- iter_pages -------------------------------------------------------------------------------
 
@@ -33,8 +34,7 @@ def users_handler(total: int, log: list[dict[str, str]]) -> Handler:
         page, per_page = int(params["page"]), int(params["per_page"])
         start = page * per_page
         items = [
-            {"id": f"u{i}", "username": f"user{i}"}
-            for i in range(start, min(total, start + per_page))
+            payloads.user(f"u{i}", f"user{i}") for i in range(start, min(total, start + per_page))
         ]
         return httpx.Response(200, json=items)
 
@@ -109,13 +109,7 @@ class FakeChannel:
             if not same_ms:
                 self.clock += 1
             pid = f"p{len(self.posts):05d}"
-            self.posts[pid] = {
-                "id": pid,
-                "create_at": self.clock,
-                "channel_id": "c1",
-                "message": pid,
-                "root_id": "",
-            }
+            self.posts[pid] = payloads.post(pid, "c1", pid, create_at=self.clock)
             ids.append(pid)
         return ids
 

@@ -22,6 +22,7 @@ from mattermost_ext import (
 from mattermost_ext._redact import mask, redact, redact_url
 from mattermost_ext._transport import TokenAuth
 from mattermost_ext.auth import create_token
+from tests.unit import _payloads as payloads
 
 TOKEN = "s3cr3ttok3nabcdefghijklmn"
 SESSION = "sessi0ntok3nabcdefghijklm"
@@ -87,11 +88,9 @@ def _handler(request: httpx.Request) -> httpx.Response:
     path = request.url.path
     auth = request.headers.get("authorization", "")
     if path == "/api/v4/users/login":
-        return httpx.Response(200, json={"id": "u1"}, headers={"Token": SESSION})
+        return httpx.Response(200, json=payloads.user("u1"), headers={"Token": SESSION})
     if path.endswith("/tokens"):
-        return httpx.Response(
-            200, json={"id": "t1", "token": TOKEN, "user_id": "u1", "description": "d"}
-        )
+        return httpx.Response(200, json=payloads.access_token("t1", "u1", token=TOKEN))
     if path == "/api/v4/users/flaky":
         return httpx.Response(429)
     if auth != f"Bearer {TOKEN}" and auth != f"Bearer {SESSION}":
@@ -103,7 +102,7 @@ def _handler(request: httpx.Request) -> httpx.Response:
                 "status_code": 401,
             },
         )
-    return httpx.Response(200, json={"id": "u1", "username": "alice"})
+    return httpx.Response(200, json=payloads.user("u1", "alice"))
 
 
 def make(token: str | None = TOKEN) -> Mattermost:
@@ -141,7 +140,7 @@ def test_reprs_do_not_show_the_token() -> None:
 def _user():  # type: ignore[no-untyped-def]
     from mattermost_api.models.user import User
 
-    return User(id="u1")
+    return User.from_dict(payloads.user("u1"))
 
 
 def test_debug_logs_do_not_contain_the_token(caplog: pytest.LogCaptureFixture) -> None:

@@ -28,8 +28,9 @@ from mattermost_ext.retry import (
     RetryTransport,
     ServerErrorPolicy,
 )
+from tests.unit import _payloads as payloads
 
-ME = {"id": "u1", "username": "alice"}
+ME = payloads.user("u1", "alice")
 Step = httpx.Response | Exception
 
 
