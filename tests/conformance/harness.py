@@ -20,13 +20,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as _dt
+import email
+import email.message
 import fnmatch
 import functools
+import http.server
 import importlib
 import inspect
 import itertools
 import json
 import pkgutil
+import socketserver
+import threading
 import time
 import types
 import typing
@@ -274,6 +279,134 @@ def png_file(name: str = "image.png") -> Any:
     return File(payload=BytesIO(PNG_1PX), file_name=name, mime_type="image/png")
 
 
+# --------------------------------------------------------------------------- local stubs
+
+
+class _StubHandler(http.server.BaseHTTPRequestHandler):
+    server: IntegrationStub
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        self.server.requests.append((self.command, self.path, raw))
+        status, ctype, body = self.server.route(self.command, self.path)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = do_DELETE = _answer
+
+
+class IntegrationStub(http.server.ThreadingHTTPServer):
+    """A local integration server on 127.0.0.1 (the server may call 127.0.0.1).
+
+    Answers what Mattermost expects of an integration: post actions and dialog submissions
+    ({}), dialog lookups (items), a PNG for any *.png path, an S3 bucket (HEAD answers 200).
+    Every request is kept in `requests` as (method, path, body).
+    """
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _StubHandler)
+        self.requests: list[tuple[str, str, bytes]] = []
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def route(self, method: str, path: str) -> tuple[int, str, bytes]:
+        path = path.split("?")[0]
+        if path.endswith(".png"):
+            return 200, "image/png", PNG_1PX
+        if path.startswith("/lookup"):
+            items = [{"text": "Option A", "value": "a"}]
+            return 200, "application/json", json.dumps({"items": items}).encode()
+        return 200, "application/json", b"{}"
+
+    def received(self, prefix: str, timeout: float = 10.0) -> tuple[str, str, bytes]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for request in self.requests:
+                if request[1].startswith(prefix):
+                    return request
+            time.sleep(0.05)
+        raise SetupError(f"the integration stub received no request for {prefix}")
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP (RFC 5321) for Mattermost's mail client; keeps each message."""
+
+    server: SmtpStub
+
+    def _say(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self._say("220 conformance ESMTP")
+        rcpt: list[str] = []
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            verb = line.decode("utf-8", "replace").strip().split(" ")[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self._say("250-conformance")
+                self._say("250 8BITMIME")
+            elif verb == "RCPT":
+                rcpt.append(line.decode("utf-8", "replace").split(":", 1)[1].strip(" <>\r\n"))
+                self._say("250 OK")
+            elif verb == "DATA":
+                self._say("354 go ahead")
+                data = bytearray()
+                while True:
+                    chunk = self.rfile.readline()
+                    if not chunk or chunk in (b".\r\n", b".\n"):
+                        break
+                    data += chunk[1:] if chunk.startswith(b"..") else chunk
+                self.server.messages.append((list(rcpt), email.message_from_bytes(bytes(data))))
+                rcpt.clear()
+                self._say("250 OK queued")
+            elif verb == "QUIT":
+                self._say("221 bye")
+                return
+            elif verb in ("MAIL", "RSET", "NOOP"):
+                self._say("250 OK")
+            else:
+                self._say("502 not implemented")
+
+
+class SmtpStub(socketserver.ThreadingTCPServer):
+    """A local SMTP server on 127.0.0.1 keeping (recipients, message) of every mail."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SmtpHandler)
+        self.messages: list[tuple[list[str], email.message.Message]] = []
+        self.port = self.server_address[1]
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def mail_to(self, address: str, timeout: float = 15.0) -> str:
+        """The text of the first mail to `address` (all parts, decoded)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for rcpt, message in self.messages:
+                if address in rcpt:
+                    parts = message.walk() if message.is_multipart() else [message]
+                    return "\n".join(
+                        str(part.get_payload(decode=True).decode("utf-8", "replace"))
+                        for part in parts if not part.is_multipart()
+                    )
+            time.sleep(0.1)
+        raise SetupError(f"no mail to {address} reached the SMTP stub")
+
+
 class Ctx:
     """Clients plus lazily created fixture objects shared by the exercises of one run.
 
@@ -300,6 +433,11 @@ class Ctx:
             with contextlib.suppress(httpx.HTTPError):
                 self.admin.get_httpx_client().delete(f"/api/v4/users/{user_id}", timeout=10)
         self.created_users.clear()
+        for stub in ("stub", "smtp"):
+            if stub in self._cache:
+                server = self._cache.pop(stub)
+                server.shutdown()
+                server.server_close()
         for client in self._extra:
             client.__exit__(None, None, None)
         self._extra.clear()
@@ -349,6 +487,28 @@ class Ctx:
             return response.json()
         except ValueError:
             return response.content
+
+    @contextlib.contextmanager
+    def config_patched(self, patch: dict[str, dict[str, Any]]) -> Iterator[None]:
+        """Server config sections changed for the block, then put back as they were."""
+        current = self.http("GET", "/config")
+        before = {section: {key: current[section][key] for key in values}
+                  for section, values in patch.items()}
+        self.http("PUT", "/config/patch", patch)
+        try:
+            yield
+        finally:
+            self.http("PUT", "/config/patch", before)
+
+    @property
+    def stub(self) -> IntegrationStub:
+        """The local integration stub of this run (started on first use)."""
+        return self.cached("stub", IntegrationStub)
+
+    @property
+    def smtp(self) -> SmtpStub:
+        """The local SMTP stub of this run (started on first use)."""
+        return self.cached("smtp", SmtpStub)
 
     def uid(self, prefix: str = "c") -> str:
         return f"{prefix}{self.run_id}{next(self._counter)}"
