@@ -124,3 +124,21 @@ def test_generic_rules_leave_no_defect(corrected: dict[str, Any]) -> None:
 
     walk(corrected, "")
     assert defects == []
+
+
+def test_every_patch_names_a_test_that_exists() -> None:
+    import subprocess
+    import sys
+
+    named = set()
+    for name in ("overrides.yaml", "overrides-2023-06.yaml"):
+        named |= {p.test for p in load_overrides(REPO / "spec" / name).patches}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    collected = {line.strip() for line in proc.stdout.splitlines()}
+    # a parametrized test may be named without its parameters
+    functions = {item.split("[", 1)[0] for item in collected}
+    missing = sorted(t for t in named if t not in collected and t not in functions)
+    assert missing == []
