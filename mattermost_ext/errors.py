@@ -12,8 +12,15 @@
     │   └── ServerError                  5xx
     ├── TransportError                   no HTTP answer: connection refused/reset, TLS, DNS
     │   └── TimeoutError                 connect/read/write/pool timeout (a builtins.TimeoutError)
-    └── UnexpectedResponseError          a 2xx/3xx the spec does not document, raised only when the
-                                         generated client runs with raise_on_unexpected_status
+    ├── UnexpectedResponseError          a 2xx/3xx the spec does not document, raised only when the
+    │                                    generated client runs with raise_on_unexpected_status
+    ├── WebhookError                     (webhooks) posting to a hook URL failed; hook id redacted
+    └── ListenerError                    (listener) the WebSocket listener
+        ├── NotConnectedError            sending while disconnected
+        ├── AuthenticationError          the server refused the token
+        ├── ActionError                  an action answered with an error
+        ├── ActionTimeoutError           an action got no reply in time
+        └── SequenceGapError             an event's seq was not the expected one
 
     BuilderError (a ValueError, from mattermost_ext.attachments; re-exported here): a message
     attachment / dialog builder was given values Mattermost would reject.
