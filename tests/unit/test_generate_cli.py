@@ -83,31 +83,32 @@ def test_missing_source_dir(tmp_path: Path) -> None:
     assert (out / "keep.txt").read_text() == "untouched"
 
 
-def test_pinned_file_missing(tmp_path: Path, pinned_copy: tuple[Path, Path]) -> None:
+def pinned_variant(tmp_path: Path, pinned_copy: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A copy of the pinned sources to spoil, and a pin describing it: (pin, source dir)."""
     pin, source = pinned_copy
-    broken = tmp_path / "source"
-    shutil.copytree(source, broken)
-    (broken / "bots.yaml").unlink()
+    variant = tmp_path / "source"
+    shutil.copytree(source, variant)
     data = json.loads(pin.read_text())
-    data["source_dir"] = str(broken)
+    data["source_dir"] = str(variant)
     (tmp_path / "pin.json").write_text(json.dumps(data))
+    return tmp_path / "pin.json", variant
+
+
+def test_pinned_file_missing(tmp_path: Path, pinned_copy: tuple[Path, Path]) -> None:
+    pin, source = pinned_variant(tmp_path, pinned_copy)
+    (source / "bots.yaml").unlink()
     out = sentinel_output(tmp_path)
-    proc = run("--pin", tmp_path / "pin.json", "--output", out)
+    proc = run("--pin", pin, "--output", out)
     assert_one_line_error(proc, "bots.yaml", "missing")
     assert (out / "keep.txt").read_text() == "untouched"
 
 
 def test_hash_mismatch(tmp_path: Path, pinned_copy: tuple[Path, Path]) -> None:
-    pin, source = pinned_copy
-    tampered = tmp_path / "source"
-    shutil.copytree(source, tampered)
-    with (tampered / "emoji.yaml").open("a") as f:
+    pin, source = pinned_variant(tmp_path, pinned_copy)
+    with (source / "emoji.yaml").open("a") as f:
         f.write("\n")
-    data = json.loads(pin.read_text())
-    data["source_dir"] = str(tampered)
-    (tmp_path / "pin.json").write_text(json.dumps(data))
     out = sentinel_output(tmp_path)
-    proc = run("--pin", tmp_path / "pin.json", "--output", out)
+    proc = run("--pin", pin, "--output", out)
     assert_one_line_error(proc, "emoji.yaml", "does not match the pin")
     assert (out / "keep.txt").read_text() == "untouched"
 
