@@ -5,8 +5,13 @@ repeated top-level keys and a path defined in two files silently overwrite
 each other. Here each file is parsed on its own (duplicate keys inside a file
 are an error), then merged: mappings key by key, path items method by method.
 Two different values for the same key are a conflict; a conflict must be
-resolved by a `bundle.conflicts` entry of spec/overrides.yaml (which file to
-keep, and why), otherwise bundling fails and lists them all.
+resolved by a `conflicts` entry of the overrides file (which file to keep, and
+why), otherwise bundling fails and lists them all. A resolution that matches no
+conflict is reported as stale (upstream fixed it: the files now agree), not an
+error; the caller decides (generate.py: `obsolete`, a failure with --strict).
+
+A bundled file (upstream's own single-file build) is one source: nothing to
+merge, so no conflicts; the bundle still knows which file set each key.
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ from .sources import SourceFile
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-class _StrictLoader(yaml.SafeLoader):
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser: bundles are large
+
+
+class _StrictLoader(_Base):  # type: ignore[misc,valid-type]
     """A safe YAML loader that refuses duplicate keys instead of keeping the last."""
 
 
@@ -79,6 +87,15 @@ class Bundle:
     origins: dict[tuple[str, str], str] = field(default_factory=dict)
     resolved: list[tuple[Conflict, str, str]] = field(default_factory=list)  # conflict, kept, why
     repeated: list[str] = field(default_factory=list)  # identical repeats merged silently
+    stale: list[str] = field(default_factory=list)  # resolutions that matched no conflict
+    owners: dict[tuple[str, ...], str] = field(default_factory=dict)  # keys -> file that set them
+    single_file: bool = False  # one bundled file: conflicts cannot occur here
+
+    def origin_of(self, pointer: str) -> str | None:
+        """The source file that defined what a JSON pointer names (nearest ancestor), if known."""
+        keys = tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:])
+        owner = _owner(self.owners, keys)
+        return None if owner == "?" else owner
 
 
 def bundle(
@@ -86,6 +103,7 @@ def bundle(
     resolutions: dict[str, tuple[str, str]],
     *,
     later_wins: bool = False,
+    overrides_name: str = "spec/overrides.yaml",
 ) -> Bundle:
     """Merge the files; `resolutions` maps a conflict location to (file to keep, reason).
 
@@ -95,8 +113,8 @@ def bundle(
     A location is the keys from the document root joined by spaces, e.g.
     `paths /api/v4/users get` or `components schemas User`.
     """
-    result = Bundle(document={})
-    owners: dict[tuple[str, ...], str] = {}  # keys -> file that set them
+    result = Bundle(document={}, single_file=len(sources) == 1)
+    owners = result.owners
     unresolved: list[Conflict] = []
 
     def merge(target: dict[str, Any], incoming: dict[str, Any], keys: tuple[str, ...], name: str):
@@ -127,7 +145,7 @@ def bundle(
             keep, reason = resolution
             if keep not in conflict.files:
                 raise SpecError(
-                    f"spec/overrides.yaml: conflict '{location}' is between {conflict.files[0]} "
+                    f"{overrides_name}: conflict '{location}' is between {conflict.files[0]} "
                     f"and {conflict.files[1]}, not {keep}"
                 )
             if keep == name:
@@ -141,11 +159,7 @@ def bundle(
     if unresolved:
         listed = "; ".join(str(c) for c in unresolved)
         raise SpecError(f"bundle: {len(unresolved)} unresolved conflict(s): {listed}")
-    stale = set(resolutions) - {c.location for c, _, _ in result.resolved}
-    if stale:
-        raise SpecError(
-            f"spec/overrides.yaml: conflict resolution(s) {sorted(stale)} match no conflict"
-        )
+    result.stale = sorted(set(resolutions) - {c.location for c, _, _ in result.resolved})
     for method, path, _ in operations(result.document):
         result.origins[(method, path)] = _owner(owners, ("paths", path, method))
     return result

@@ -159,3 +159,72 @@ def stray_operation_keys(document: dict[str, Any]) -> list[str]:
 
 
 RULES["stray-operation-keys"] = stray_operation_keys
+
+
+_VERBS = {"get": "Get", "post": "Create", "put": "Update", "patch": "Patch", "delete": "Delete",
+          "head": "Head", "options": "Options", "trace": "Trace"}  # fmt: skip
+
+
+def _camel(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", text) if w)
+
+
+def _taken(document: dict[str, Any]) -> set[str]:
+    return {
+        str(op["operationId"])
+        for item in (document.get("paths") or {}).values()
+        for method in HTTP_METHODS
+        if isinstance(op := (item or {}).get(method), dict) and op.get("operationId")
+    }
+
+
+def _unique(name: str, method: str, taken: set[str]) -> str:
+    candidate, n = name, 2
+    if candidate in taken:
+        candidate = name + _VERBS.get(method, method.title())
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def missing_operation_ids(document: dict[str, Any]) -> list[str]:
+    """An operation without operationId gets one from its method and path
+    (`GET /api/v4/content_flagging/flag/config` -> `GetContentFlaggingFlagConfig`)."""
+    changed = []
+    taken = _taken(document)
+    for path, item in (document.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            op = (item or {}).get(method)
+            if isinstance(op, dict) and not op.get("operationId"):
+                words = [p for p in path.split("/") if p and not p.startswith("{")]
+                words = words[2:] if words[:2] == ["api", "v4"] else words
+                name = _VERBS.get(method, method.title()) + _camel(" ".join(words))
+                op["operationId"] = _unique(name, method, taken)
+                changed.append(f"/paths/{_escape(path)}/{method}/operationId")
+    return changed
+
+
+def same_path_operation_ids(document: dict[str, Any]) -> list[str]:
+    """Two methods of one path sharing an operationId (one module would overwrite the other):
+    the later one's leading verb becomes its method's (`SaveX` on DELETE -> `DeleteX`)."""
+    changed = []
+    taken = _taken(document)
+    for path, item in (document.get("paths") or {}).items():
+        seen: set[str] = set()
+        for method in HTTP_METHODS:
+            op = (item or {}).get(method)
+            if not isinstance(op, dict) or not op.get("operationId"):
+                continue
+            name = str(op["operationId"])
+            if name in seen:
+                verb = _VERBS.get(method, method.title())
+                renamed = re.sub(r"^[A-Z][a-z]+", verb, name) if name[:1].isupper() else verb + name
+                op["operationId"] = _unique(renamed, method, taken)
+                changed.append(f"/paths/{_escape(path)}/{method}/operationId")
+            seen.add(name)
+    return changed
+
+
+RULES["missing-operation-ids"] = missing_operation_ids
+RULES["same-path-operation-ids"] = same_path_operation_ids
