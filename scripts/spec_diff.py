@@ -3,10 +3,12 @@
 
     python scripts/spec_diff.py OLD NEW
 
-OLD and NEW are each a directory of upstream source files (bundled here, with
-the generic normalisations; where two files define the same thing the later
-one wins, as in upstream's own build), or a bundled spec file (JSON or YAML,
-e.g. generated/openapi.json). Prints operations added and removed, and for
+OLD and NEW take the forms `generate.py --source` takes: a directory of
+upstream source files (or a release folder holding `source/`; bundled here,
+where two files define the same thing the later one wins, as in upstream's own
+build), or one bundled spec file (YAML or JSON, path or http(s) URL: upstream's
+published bundle, or generated/openapi.json). Both sides get the generic
+normalisations. Prints a summary line, operations added and removed, and for
 operations in both: parameters, request body and response changes; then the
 schemas (components) that changed.
 """
@@ -14,30 +16,28 @@ schemas (components) that changed.
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import yaml
 from specbuild.bundle import HTTP_METHODS, bundle
 from specbuild.errors import SpecError
 from specbuild.normalize import RULES
 from specbuild.pin import load_pin
-from specbuild.sources import read_directory
+from specbuild.sources import read_input
 
 Document = dict[str, Any]
 
 
-def load(path: Path) -> Document:
-    if path.is_file():
-        text = path.read_text()
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    directory = path / "source" if (path / "source").is_dir() else path
-    sources = read_directory(directory, load_pin(), check_hashes=False)
-    document = bundle(sources, {}, later_wins=True).document
+def load(where: str) -> Document:
+    path = Path(where)
+    if path.is_dir() and (path / "source").is_dir():
+        where = str(path / "source")
+    spec = read_input(where, None, load_pin())
+    document = bundle(list(spec.files), {}, later_wins=True).document
     for rule in RULES.values():
         rule(document)
     return document
@@ -121,20 +121,38 @@ def compare(label: str, old: dict[str, str], new: dict[str, str]) -> list[str]:
     return lines
 
 
+def by_shape(ops: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """ "GET /a/{}" -> "GET /a/{name}": an operation is the same when only a path
+    variable was renamed (upstream's `{name}` -> `{team_name}`)."""
+    return {re.sub(r"{[^}]*}", "{}", key): key for key in ops}
+
+
 def diff(old: Document, new: Document) -> list[str]:
     old_ops, new_ops = operations(old), operations(new)
-    added = sorted(set(new_ops) - set(old_ops))
-    removed = sorted(set(old_ops) - set(new_ops))
+    old_keys, new_keys = by_shape(old_ops), by_shape(new_ops)
+    added = sorted(new_keys[k] for k in set(new_keys) - set(old_keys))
+    removed = sorted(old_keys[k] for k in set(old_keys) - set(new_keys))
+    old_schemas = (old.get("components") or {}).get("schemas") or {}
+    new_schemas = (new.get("components") or {}).get("schemas") or {}
     out = [f"operations: {len(old_ops)} -> {len(new_ops)} "
            f"(+{len(added)} added, -{len(removed)} removed)"]  # fmt: skip
+    plugins = [sum(1 for k in ops if k.split(" ", 1)[1].startswith("/plugins/"))
+               for ops in (old_ops, new_ops)]  # fmt: skip
+    out.append(f"of them plugins' (/plugins/...): {plugins[0]} -> {plugins[1]}")
     out += ["", f"Added ({len(added)}):"]
     out += [f"  + {k}  [{new_ops[k].get('operationId')}]" for k in added]
     out += ["", f"Removed ({len(removed)}):"]
     out += [f"  - {k}  [{old_ops[k].get('operationId')}]" for k in removed]
     changed = []
-    for key in sorted(set(old_ops) & set(new_ops)):
-        a, b = old_ops[key], new_ops[key]
-        lines = compare("param", _params(a), _params(b))
+    for shape_key in sorted(set(old_keys) & set(new_keys)):
+        a, b = old_ops[old_keys[shape_key]], new_ops[new_keys[shape_key]]
+        key = new_keys[shape_key]
+        lines = []
+        if old_keys[shape_key] != key:
+            lines.append(
+                f"    ~ path {old_keys[shape_key].split(' ', 1)[1]} -> {key.split(' ', 1)[1]}"
+            )
+        lines += compare("param", _params(a), _params(b))
         lines += compare("body", _body(a), _body(b))
         lines += compare("response", _responses(a), _responses(b))
         if a.get("operationId") != b.get("operationId"):
@@ -144,8 +162,7 @@ def diff(old: Document, new: Document) -> list[str]:
             changed += lines
     count = sum(1 for line in changed if line.startswith("  ~"))
     out += ["", f"Changed ({count}):", *changed]
-    old_s = (old.get("components") or {}).get("schemas") or {}
-    new_s = (new.get("components") or {}).get("schemas") or {}
+    old_s, new_s = old_schemas, new_schemas
     schema_lines = []
     for name in sorted(set(old_s) | set(new_s)):
         if name not in old_s:
@@ -161,13 +178,18 @@ def diff(old: Document, new: Document) -> list[str]:
                 {k: shape(v) for k, v in b_props.items()},
             )  # fmt: skip
     out += ["", f"Schemas: {len(old_s)} -> {len(new_s)}", *schema_lines]
+    schema_counts = {sign: sum(1 for line in schema_lines if line.startswith(f"  {sign} "))
+                     for sign in "+-~"}  # fmt: skip
+    out.insert(1, f"changed {count}; schemas: {len(old_s)} -> {len(new_s)} "
+               f"(+{schema_counts['+']} added, -{schema_counts['-']} removed, "
+               f"~{schema_counts['~']} changed)")  # fmt: skip
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("old", type=Path)
-    parser.add_argument("new", type=Path)
+    parser.add_argument("old", help="directory of source files, or a bundled file / URL")
+    parser.add_argument("new", help="directory of source files, or a bundled file / URL")
     args = parser.parse_args(argv)
     try:
         old, new = load(args.old), load(args.new)

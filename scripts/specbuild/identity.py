@@ -7,6 +7,7 @@ operation's "Minimum server version" where upstream states it.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -51,26 +52,26 @@ def by_module(document: dict[str, Any], package_dir: Path) -> dict[str, str]:
 
 SPEC_MODULE = '''"""Which spec this package was generated from, and what each operation needs.
 
-    from mattermost_api._spec import SPEC_VERSION, minimum_server_version
-    from mattermost_api.api.users import get_user
-    minimum_server_version(get_user.sync)   # "4.0", or None where upstream states none
+`minimum_server_version(get_user_access_tokens.sync)` (mattermost_api.api.users) answers
+"4.7": the "Minimum server version" upstream states, or None where it states none.
 """
 
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-SPEC_VERSION = {version!r}
+SPEC_VERSION = {version}
 """The release tag (e.g. v11.6.0) or the published bundle's date (e.g. 2026-05-28)."""
-SPEC_SOURCE = {source!r}
+SPEC_SOURCE = {source}
 """Where the spec was read: the pinned release, a directory, a bundled file or a URL."""
-SPEC_SHA256 = {sha256!r}
+SPEC_SHA256 = {sha256}
 """sha256 of the bundled file, or of the source files' names and hashes in bundle order."""
-SPEC_KIND = {kind!r}
+SPEC_KIND = {kind}
 """"sources" (upstream's source files, bundled by this project) or "bundle" (upstream's)."""
-NEWEST_MINIMUM_SERVER_VERSION = {newest!r}
+NEWEST_MINIMUM_SERVER_VERSION = {newest}
 """The newest "Minimum server version" any operation of this spec states."""
-PLUGIN_NAMESPACES: dict[str, tuple[str, ...]] = {plugins}
+PLUGIN_NAMESPACES: dict[str, tuple[str, ...]] = {{
+{plugins}}}
 """Plugin -> its endpoint packages under mattermost_api.api (generated, not tested against a
 server: the plugin is not installed where this project's tests run)."""
 MINIMUM_SERVER_VERSION: dict[str, str] = {{
@@ -81,21 +82,30 @@ MINIMUM_SERVER_VERSION: dict[str, str] = {{
 def minimum_server_version(operation: Callable[..., Any] | ModuleType) -> str | None:
     """The minimum server version of a generated operation (function or module), if stated."""
     name = operation.__name__ if isinstance(operation, ModuleType) else operation.__module__
-    return MINIMUM_SERVER_VERSION.get(name.removeprefix(__package__ + ".api."))
+    return MINIMUM_SERVER_VERSION.get(name.removeprefix("mattermost_api.api."))
 '''
+
+
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a Python string literal, double-quoted
 
 
 def spec_module(
     spec: SpecInput, modules: dict[str, str], plugins: dict[str, tuple[str, ...]]
 ) -> str:
-    minimum = "".join(f"    {name!r}: {version!r},\n" for name, version in modules.items())
-    plugin_text = "{" + ", ".join(f"{k!r}: {v!r}" for k, v in sorted(plugins.items())) + "}"
+    minimum = "".join(
+        f"    {_text(name)}: {_text(version)},\n" for name, version in modules.items()
+    )
+    plugin_text = "".join(
+        f"    {_text(name)}: (\n" + "".join(f"        {_text(p)},\n" for p in packages) + "    ),\n"
+        for name, packages in sorted(plugins.items())
+    )
     return SPEC_MODULE.format(
-        version=spec.version,
-        source=spec.source,
-        sha256=spec.sha256,
-        kind=spec.kind,
-        newest=newest(list(modules.values())),
+        version=_text(spec.version),
+        source=_text(spec.source),
+        sha256=_text(spec.sha256),
+        kind=_text(spec.kind),
+        newest=_text(newest(list(modules.values()))),
         plugins=plugin_text,
         minimum=minimum,
     )

@@ -364,7 +364,7 @@ def _holds(
                 return None
             shown.append(f"{rest} lists {_short(check['contains'])}")
         else:
-            if value is _MISSING or value != check.get("value"):
+            if value is _MISSING or not _equal(value, check.get("value")):
                 return None
             shown.append(f"{rest} = {_short(check.get('value'))}")
     return ", ".join(shown)
@@ -483,7 +483,7 @@ def _apply(document: dict[str, Any], op: dict[str, Any]) -> None:
     kind, pointer = op.get("op"), op.get("path", "")
     if kind == "test":
         found = _get(document, pointer, "tested value")
-        if found != op.get("value"):
+        if not _equal(found, op.get("value")):
             raise _PatchError(pointer, f"the defect {_short(op.get('value'))}", _short(found))
     elif kind in ("replace", "remove"):
         parent, last = _parent(document, pointer)
@@ -524,6 +524,17 @@ def _apply(document: dict[str, Any], op: dict[str, Any]) -> None:
         _merge(target, op["value"])
     else:
         raise _PatchError(pointer, "op test, add, remove, replace, move, copy or merge", repr(kind))
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """JSON equality: `false` is not `0` (as in RFC 6902's test)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _merged(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
