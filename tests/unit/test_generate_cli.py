@@ -219,7 +219,9 @@ def run_in_tree(tree: Path, code: str) -> str:
 
 def test_non_json_bodies_are_raw_results(bundle_2026_05: tuple[Path, str]) -> None:
     out, _ = bundle_2026_05
-    answer = run_in_tree(out, """
+    answer = run_in_tree(
+        out,
+        """
 import httpx
 from mattermost_api.client import Client
 from mattermost_api.api.channels import set_channel_members
@@ -231,7 +233,8 @@ print(list(lines))
 report = generate_cf_post_report._parse_response(client=client, response=httpx.Response(
     200, content=b"PK\\x03\\x04zip"))
 print(report.payload.read())
-""")
+""",
+    )
     assert answer.splitlines() == [
         "[{'added': ['a'], 'removed': []}, {'added': [], 'removed': ['b']}]",
         "b'PK\\x03\\x04zip'",
@@ -240,7 +243,9 @@ print(report.payload.read())
 
 def test_generated_package_knows_its_spec(bundle_2026_05: tuple[Path, str]) -> None:
     out, _ = bundle_2026_05
-    answer = run_in_tree(out, """
+    answer = run_in_tree(
+        out,
+        """
 from mattermost_api import _spec
 from mattermost_api.api.users import get_user_access_tokens, get_user
 from mattermost_api.api import playbooks_runs
@@ -248,7 +253,8 @@ print(_spec.SPEC_VERSION, _spec.SPEC_KIND, _spec.SPEC_SHA256[:12])
 print(_spec.minimum_server_version(get_user_access_tokens.sync),
       _spec.minimum_server_version(get_user), _spec.NEWEST_MINIMUM_SERVER_VERSION)
 print(_spec.PLUGIN_NAMESPACES["playbooks"][0])
-""")
+""",
+    )
     assert answer.splitlines() == [
         "2026-05-28 bundle 61e6c20fbecb",
         "4.7 None 11.10",

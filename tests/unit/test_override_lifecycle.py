@@ -33,10 +33,8 @@ OVERRIDES = Overrides(path=Path("/elsewhere/my-overrides.yaml"), patches=(LOGIN_
 
 
 def spec_with_login(responses: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "openapi": "3.0.0",
-        "paths": {"/api/v4/users/login": {"post": {"operationId": "Login", "responses": responses}}},
-    }
+    operation = {"operationId": "Login", "responses": responses}
+    return {"openapi": "3.0.0", "paths": {"/api/v4/users/login": {"post": operation}}}
 
 
 def test_defect_present_the_correction_applies() -> None:
@@ -154,9 +152,13 @@ def test_published_bundle_real_outcomes(bundle_2026_05: dict[str, Any]) -> None:
     document = copy.deepcopy(bundle_2026_05)
     outcomes = {o.name: o for o in apply_patches(document, overrides)}
     assert outcomes["cpa-values-yaml-indentation"].kind == "applied"
-    assert outcomes["content-flagging-config-indentation"].line().startswith(
-        "obsolete: content-flagging-config-indentation (upstream fixed schema "
-        "ContentFlaggingConfig: no properties/EnableContentFlagging/NotificationSettings"
+    assert (
+        outcomes["content-flagging-config-indentation"]
+        .line()
+        .startswith(
+            "obsolete: content-flagging-config-indentation (upstream fixed schema "
+            "ContentFlaggingConfig: no properties/EnableContentFlagging/NotificationSettings"
+        )
     )
     obsolete = sorted(name for name, o in outcomes.items() if o.kind == "obsolete")
     assert obsolete == ["content-flagging-config-indentation"]
