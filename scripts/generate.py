@@ -136,7 +136,7 @@ def validate(document: dict[str, Any], bundled: Bundle) -> None:
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     try:
-        validate_spec(document)  # type: ignore[arg-type]
+        validate_spec(document)
     except OpenAPIValidationError as exc:
         parts = [str(p) for p in getattr(exc, "path", []) or []]
         match = _OPERATION_IN.search(exc.message)

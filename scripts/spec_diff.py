@@ -59,7 +59,7 @@ def shape(schema: Any) -> str:
     if not isinstance(schema, dict):
         return repr(schema)
     if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
     kind = schema.get("type", "any")
     if kind == "array":
         return f"[{shape(schema.get('items'))}]"

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from .errors import SpecError
 from .sources import SourceFile
@@ -38,12 +38,12 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     loader.flatten_mapping(node)
     mapping: dict[Any, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=deep)
         if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
-        mapping[key] = loader.construct_object(value_node, deep=deep)  # type: ignore[no-untyped-call]
+        mapping[key] = loader.construct_object(value_node, deep=deep)
     return mapping
 
 
@@ -117,7 +117,9 @@ def bundle(
     owners = result.owners
     unresolved: list[Conflict] = []
 
-    def merge(target: dict[str, Any], incoming: dict[str, Any], keys: tuple[str, ...], name: str):
+    def merge(
+        target: dict[str, Any], incoming: dict[str, Any], keys: tuple[str, ...], name: str
+    ) -> None:
         for key, value in incoming.items():
             here = (*keys, str(key))
             if value is None and key in target:

@@ -1,8 +1,10 @@
-"""The committed event-name enum matches the pinned server's Go source."""
+"""The committed event-name enum follows the spec's release (its facts file), and holds
+every name of the pinned server's Go source."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -23,16 +25,29 @@ def _generator() -> ModuleType:
     return module
 
 
-def test_event_names_match_the_pinned_server_source(tmp_path: Path) -> None:
+def test_event_names_follow_the_spec_release() -> None:
     gen = _generator()
     try:
-        text = gen.generate(offline=True)
+        text = gen.generate(source="release")
     except gen.SourceNotFoundError as exc:
-        pytest.skip(f"Go module source not available: {exc}")
-    out = tmp_path / "event_names.py"
-    out.write_text(text, encoding="utf-8")
+        pytest.skip(f"release facts not available: {exc}")
     committed = (ROOT / "mattermost_ext" / "event_names.py").read_text(encoding="utf-8")
     assert committed == text, "event_names.py drifted: run scripts/gen_event_names.py"
+    assert "# v11.6.0 websocket-events.txt" in committed.splitlines()[1]  # says which source
+
+
+def test_enum_holds_every_name_of_the_pinned_server_source() -> None:
+    gen = _generator()
+    try:
+        text = gen.generate(offline=True, source="go")
+    except gen.SourceNotFoundError as exc:
+        pytest.skip(f"Go module source not available: {exc}")
+    from mattermost_ext.event_names import EventName
+
+    go_names = set(re.findall(r'^    \w+ = "([^"]*)"', text, re.M))
+    assert len(go_names) >= 86 and "server/public@v0.1.22" in text.splitlines()[1]
+    assert go_names <= {e.value for e in EventName}
+    assert {e.value for e in EventName} - go_names == {"show_toast", "file_download_rejected"}
 
 
 def test_parser_handles_both_const_forms() -> None:
@@ -56,7 +71,9 @@ var X = WebsocketEventType("x_y")
 def test_enum_content() -> None:
     from mattermost_ext.event_names import EVENT_NAME_COUNT, EventName
 
-    assert len(EventName) == EVENT_NAME_COUNT >= 86
+    assert len(EventName) == EVENT_NAME_COUNT == 91  # v11.6
+    assert EventName.SHOW_TOAST == "show_toast"
+    assert EventName.FILE_DOWNLOAD_REJECTED == "file_download_rejected"
     assert EventName.POSTED.value == "posted" and isinstance(EventName.POSTED, str)
     assert EventName("presence") is EventName.PRESENCE
     assert EventName.POST_ACKNOWLEDGEMENT_ADDED.value == "post_acknowledgement_added"
