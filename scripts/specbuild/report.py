@@ -51,6 +51,9 @@ def parse_generator_output(output: str) -> list[Issue]:
 
 
 def _short(text: str) -> str:
+    """The generator's detail line, without object reprs (`<...UntrustedString object at 0x..>`)."""
+    text = re.sub(r"<[\w.]*UntrustedString object at 0x[0-9a-f]+>", "…", text)
+    text = re.sub(r"<[\w.]+ object at 0x[0-9a-f]+>", "…", text)
     text = re.sub(r"MediaType\(.*", "…", text)
     return text if len(text) < 160 else text[:157] + "…"
 

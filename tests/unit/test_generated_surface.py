@@ -151,3 +151,31 @@ def test_plugin_models_generated() -> None:
     manifest = PluginManifest.from_dict({"id": "p", "webapp": {"bundle_path": "x.js"}})
     assert isinstance(manifest.webapp, PluginManifestWebappBundle)
     assert MarketplacePlugin.__name__ == "MarketplacePlugin"
+
+
+def test_generated_package_knows_its_spec() -> None:
+    """Release awareness (issue 11): the pinned release, its hash, minimum server versions."""
+    from mattermost_api import _spec
+    from mattermost_api.api.users import get_user_access_tokens
+
+    summary = json.loads((GENERATED / "summary.json").read_text())
+    assert _spec.SPEC_VERSION == summary["spec"]["version"] == "v11.6.0"
+    sha = _spec.SPEC_SHA256
+    assert len(sha) == 64
+    assert sha == summary["spec"]["sha256"]
+    assert _spec.SPEC_KIND == "sources" and _spec.PLUGIN_NAMESPACES == {}
+    assert _spec.minimum_server_version(get_user_access_tokens.sync) == "4.7"
+    assert _spec.minimum_server_version(get_user_access_tokens) == "4.7"
+    assert summary["obsolete"] == [] and summary["degraded"] == []
+
+
+def test_generator_detail_has_no_object_reprs() -> None:
+    from specbuild.report import parse_generator_output
+
+    output = (
+        "WARNING parsing PUT /api/v4/x within channels. Endpoint will be generated, degraded.\n\n"
+        "Unsupported content_type {<openapi_python_client.schema.untrusted_string."
+        "UntrustedString object at 0x7f3a2c1b9d10>: MediaType(schema=...)}\n"
+    )
+    (issue,) = parse_generator_output(output)
+    assert "object at 0x" not in issue.reason and issue.reason.startswith("Unsupported")
