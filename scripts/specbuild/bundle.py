@@ -160,7 +160,10 @@ def bundle(
 
     if unresolved:
         listed = "; ".join(str(c) for c in unresolved)
-        raise SpecError(f"bundle: {len(unresolved)} unresolved conflict(s): {listed}")
+        raise SpecError(
+            f"bundle: {len(unresolved)} unresolved conflict(s): {listed}; say which file to keep "
+            f"with a `conflicts` entry in {overrides_name}"
+        )
     result.stale = sorted(set(resolutions) - {c.location for c, _, _ in result.resolved})
     for method, path, _ in operations(result.document):
         result.origins[(method, path)] = _owner(owners, ("paths", path, method))
