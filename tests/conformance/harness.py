@@ -31,6 +31,7 @@ import itertools
 import json
 import os
 import pkgutil
+import re
 import socketserver
 import threading
 import time
@@ -118,10 +119,32 @@ def exclusions() -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for op_id, entry in (raw.get("exclusions") or {}).items():
         out[op_id] = (str(entry["category"]), str(entry["reason"]))
+    by_place = _default_tree_ids() if GENERATED != ROOT / "generated" else {}
+    for op in operations().values():  # another tree: same method and path, same exclusion
+        pinned_id = by_place.get((op.method, _shape(op.path)))
+        if op.op_id not in out and pinned_id in out:
+            out[op.op_id] = out[pinned_id]
     for op in operations().values():  # a bundle's plugin operations (issue 11): untested here
         if op.path.startswith("/plugins/") and op.op_id not in out:
             out[op.op_id] = ("plugins-disabled", "a plugin's operation; plugin not installed")
     return out
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"{[^}]*}", "{}", path)
+
+
+def _default_tree_ids() -> dict[tuple[str, str], str]:
+    """(method, path shape) -> operationId in generated/openapi.json (for MM_GENERATED_DIR)."""
+    default = ROOT / "generated" / "openapi.json"
+    if not default.is_file():
+        return {}
+    found = {}
+    for path, item in json.loads(default.read_text())["paths"].items():
+        for method, op in item.items():
+            if method in METHODS and isinstance(op, dict) and op.get("operationId"):
+                found[(method, _shape(path))] = str(op["operationId"])
+    return found
 
 
 # --------------------------------------------------------------------------- generated client
