@@ -20,13 +20,15 @@ application has one of three outcomes (`Outcome.kind`):
 
 What a patch expects: its `test` ops (the defect, as JSON-patch tests) and
 what each op needs (a `move`'s source, a `replace`'s target, an `add`'s
-parent). What "upstream fixed it" looks like: the optional `fixed` list of
-`test` ops (`{op: test, path, value}`; `{op: test, path, absent: true}`), or,
-without it, the state the ops would have produced (a `move`'s destination
-holds a value and its source is gone, an `add`'s or `replace`'s value is there,
-a `merge` changes nothing). Ops are grouped by what they correct (one
-operation or one schema); a group whose operation or schema the spec does not
-have at all is obsolete too ("upstream has no ..."). A conflict resolution that
+parent). What "upstream fixed it" looks like: the state the ops would have
+produced (a `move`'s destination holds a value and its source is gone, an
+`add`'s or `replace`'s value is there, a `merge` changes nothing; a list entry
+already there, e.g. a parameter of the same name and location, is not added
+again), or the optional `fixed` list of `test` ops (`{op: test, path, value}`;
+`{op: test, path, absent: true}`; all must hold) for a fix of another shape.
+Ops are grouped by what they correct (one operation or one schema); a group
+whose operation or schema the spec does not have at all is obsolete too
+("upstream has no ..."). A conflict resolution that
 matches no conflict is obsolete in the same way (bundle.py).
 """
 
@@ -352,7 +354,7 @@ def _holds(
         elif check.get("present"):
             if value is _MISSING:
                 return None
-            shown.append(f"{rest} present")
+            shown.append("defined" if rest == "it" else f"{rest} present")
         elif "merge" in check:
             if not isinstance(value, dict) or _merged(value, check["merge"]) != value:
                 return None
@@ -495,6 +497,8 @@ def _apply(document: dict[str, Any], op: dict[str, Any]) -> None:
     elif kind == "add":
         parent, last = _parent(document, pointer, "parent")
         if isinstance(parent, list):
+            if last == "-" and any(_same_item(item, op["value"]) for item in parent):
+                return  # already listed (a parameter: same name and in): nothing to add
             parent.insert(len(parent) if last == "-" else int(last), copy.deepcopy(op["value"]))
         elif isinstance(parent, dict):
             if last in parent:
