@@ -777,8 +777,15 @@ def _merged(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _ref_name(schema: Any) -> str:
+    ref = schema.get("$ref", "") if isinstance(schema, dict) else ""
+    return ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else ""
+
+
 def validate(value: Any, schema: Any, where: str) -> list[str]:
-    """JSON types of `value` against `schema` (types, nullability, items, properties)."""
+    """JSON types of `value` against `schema` (types, nullability, items, properties), and
+    fields a closed model does not declare (they would land untyped in additional_properties)."""
+    name = _ref_name(schema)
     schema = _merged(schema or {})
     if value is None:
         alternatives = schema.get("oneOf") or schema.get("anyOf") or []
@@ -820,7 +827,15 @@ def validate(value: Any, schema: Any, where: str) -> list[str]:
                 out.extend(validate(item, props[key], f"{where}.{key}"))
             elif isinstance(extra, dict) and extra:
                 out.extend(validate(item, extra, f"{where}.{key}"))
+            elif props and extra is None:
+                model = f" of {name}" if name else ""
+                out.append(f"{where}.{key}: {UNTYPED}{model} ({_kind(item)} {item!r:.40})")
     return out
+
+
+# A field the model does not declare lands in `additional_properties`, untyped: a failure on
+# a model with properties that is not declared open (additionalProperties absent).
+UNTYPED = "untyped field (lands in additional_properties)"
 
 
 # --------------------------------------------------------------------------- running
