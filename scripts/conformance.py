@@ -7,7 +7,9 @@
 
 Uses MM_URL + MM_ADMIN_TOKEN (+ MM_USER_TOKEN, MM_ADMIN_ID, MM_USER_ID, MM_TEAM_ID,
 MM_CHANNEL_ID, ...) when set, otherwise the local server of scripts/mmserver.py (started if
-needed, and left running).  Runs the same harness as tests/conformance (without pytest).
+needed, and left running). MM_GENERATED_DIR=DIR sweeps another generated tree (default
+generated/), e.g. `scripts/generate.py --source BUNDLE --output DIR`.
+Runs the same harness as tests/conformance (without pytest).
 The last line reads `exercised X/N, passing Y, excluded Z`; the exit status is 1 when any
 operation fails.
 """
@@ -25,7 +27,7 @@ from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-for extra in (ROOT, ROOT / "generated"):
+for extra in (ROOT, Path(os.environ.get("MM_GENERATED_DIR") or ROOT / "generated").resolve()):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 

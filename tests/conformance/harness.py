@@ -29,6 +29,7 @@ import importlib
 import inspect
 import itertools
 import json
+import os
 import pkgutil
 import socketserver
 import threading
@@ -44,10 +45,12 @@ import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = ROOT / "generated" / "openapi.json"
+# MM_GENERATED_DIR: sweep another generated tree (e.g. from the server-matched bundle; issue 11)
+GENERATED = Path(os.environ.get("MM_GENERATED_DIR") or ROOT / "generated").resolve()
+SPEC_PATH = GENERATED / "openapi.json"
 CONFORMANCE_PATH = ROOT / "spec" / "conformance.yaml"
 OVERRIDES_PATH = ROOT / "spec" / "overrides.yaml"
-API_DIR = ROOT / "generated" / "mattermost_api" / "api"
+API_DIR = GENERATED / "mattermost_api" / "api"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 CATEGORIES = {
     "enterprise": "needs an Enterprise/Professional licence (Team Edition answers 501/403)",
@@ -115,6 +118,9 @@ def exclusions() -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
     for op_id, entry in (raw.get("exclusions") or {}).items():
         out[op_id] = (str(entry["category"]), str(entry["reason"]))
+    for op in operations().values():  # a bundle's plugin operations (issue 11): untested here
+        if op.path.startswith("/plugins/") and op.op_id not in out:
+            out[op.op_id] = ("plugins-disabled", "a plugin's operation; plugin not installed")
     return out
 
 
