@@ -635,9 +635,10 @@ class Result:
 
 
 def _media_matches(actual: str, declared: str) -> bool:
+    """The answer's content type is the declared one (a declared `image/*` or `*/*` is a
+    pattern; `application/octet-stream` is not a wildcard)."""
     actual = actual.split(";")[0].strip().lower()
-    generic = ("*/*", "application/octet-stream")
-    return fnmatch.fnmatch(actual, declared.lower()) or declared in generic
+    return fnmatch.fnmatch(actual, declared.lower())
 
 
 def check(op: Operation, response: Any) -> list[str]:
