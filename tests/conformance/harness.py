@@ -331,6 +331,8 @@ class IntegrationStub(http.server.ThreadingHTTPServer):
         path = path.split("?")[0]
         if path.endswith(".png"):
             return 200, "image/png", PNG_1PX
+        if path.startswith("/dialog-errors"):
+            return 200, "application/json", b'{"errors": {"name": "taken"}}'
         if path.startswith("/lookup"):
             items = [{"text": "Option A", "value": "a"}]
             return 200, "application/json", json.dumps({"items": items}).encode()
