@@ -51,9 +51,18 @@ def server_info() -> harness.ServerInfo:
     url, token = os.environ.get("MM_URL", "").strip(), os.environ.get("MM_ADMIN_TOKEN", "")
     if url and token.strip():
         fields: dict[str, Any] = {"url": url, "admin_token": token.strip()}
-        for name in ("user_token", "admin_id", "user_id", "team_id", "channel_id",
-                     "admin_username", "user_username", "admin_password", "user_password",
-                     "team_name"):
+        for name in (
+            "user_token",
+            "admin_id",
+            "user_id",
+            "team_id",
+            "channel_id",
+            "admin_username",
+            "user_username",
+            "admin_password",
+            "user_password",
+            "team_name",
+        ):
             fields[name] = os.environ.get("MM_" + name.upper(), "")
         return harness.ServerInfo.from_obj(fields)
     state, _started = load_mmserver().up()
@@ -128,9 +137,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  excluded {r.op_id}: {r.category}: {r.reason} [{r.proof or 'NOT PROVEN'}]")
             elif r.state == "pass" and args.only:
                 print(f"  pass {r.op_id} [{r.status}]")
-    print(f"exercised {exercised}/{total}, passing {len(passing)}, excluded {len(excluded)} "
-          f"(proven {len(excluded) - len(unproven)}), untyped fields {len(untyped)}, "
-          f"vacuous {len(vacuous)}")
+    print(
+        f"exercised {exercised}/{total}, passing {len(passing)}, excluded {len(excluded)} "
+        f"(proven {len(excluded) - len(unproven)}), untyped fields {len(untyped)}, "
+        f"vacuous {len(vacuous)}"
+    )
     return 1 if failing or unproven else 0
 
 

@@ -28,8 +28,10 @@ def server_source() -> Path:
     module = pin["module"].replace("M", "!m")  # Go's module-cache case encoding (none here)
     root = go_mod_cache() / f"{module}@{pin['version']}"
     if not root.is_dir():
-        pytest.fail(f"the pinned server's source is not in the Go module cache ({root}): "
-                    "build the server once (python scripts/mmserver.py up)")
+        pytest.fail(
+            f"the pinned server's source is not in the Go module cache ({root}): "
+            "build the server once (python scripts/mmserver.py up)"
+        )
     return root / "channels" / "api4"
 
 
