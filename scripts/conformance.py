@@ -10,8 +10,10 @@ MM_CHANNEL_ID, ...) when set, otherwise the local server of scripts/mmserver.py 
 needed, and left running). MM_GENERATED_DIR=DIR sweeps another generated tree (default
 generated/), e.g. `scripts/generate.py --source BUNDLE --output DIR`.
 Runs the same harness as tests/conformance (without pytest).
-The last line reads `exercised X/N, passing Y, excluded Z`; the exit status is 1 when any
-operation fails.
+The last line reads `exercised E/T, passing P, excluded X (proven Q), untyped fields U,
+vacuous V`: U counts the JSON paths that land untyped in additional_properties, V the passes
+on empty data that could have had data. The exit status is 1 when any operation fails or an
+exclusion is not proven by the server's answer.
 """
 
 from __future__ import annotations
@@ -49,9 +51,18 @@ def server_info() -> harness.ServerInfo:
     url, token = os.environ.get("MM_URL", "").strip(), os.environ.get("MM_ADMIN_TOKEN", "")
     if url and token.strip():
         fields: dict[str, Any] = {"url": url, "admin_token": token.strip()}
-        for name in ("user_token", "admin_id", "user_id", "team_id", "channel_id",
-                     "admin_username", "user_username", "admin_password", "user_password",
-                     "team_name"):
+        for name in (
+            "user_token",
+            "admin_id",
+            "user_id",
+            "team_id",
+            "channel_id",
+            "admin_username",
+            "user_username",
+            "admin_password",
+            "user_password",
+            "team_name",
+        ):
             fields[name] = os.environ.get("MM_" + name.upper(), "")
         return harness.ServerInfo.from_obj(fields)
     state, _started = load_mmserver().up()
@@ -102,6 +113,18 @@ def main(argv: list[str] | None = None) -> int:
             targets = ", ".join(harness.patch_targets(patch)) or "-"
             print(f"  {patch['name']}: {targets}")
             print(f"      {patch['reason']}")
+    unproven = [r for r in excluded if not r.proof]
+    untyped = sorted({(r.op_id, path) for r in results for path in r.untyped})
+    vacuous = [r for r in results if r.vacuous]
+    accepted = [r for r in results if r.empty and not r.vacuous and r.state == "pass"]
+    if accepted:
+        print(f"passing on empty data Team Edition cannot fill ({len(accepted)}):")
+        for r in accepted:
+            print(f"  {r.op_id}: {r.empty} -- {harness.vacuous_allowed()[r.op_id]}")
+    if unproven:
+        print("EXCLUSIONS NOT PROVEN:")
+        for r in unproven:
+            print(f"  {r.op_id} ({r.category}): {'; '.join(r.problems)}")
     if failing:
         print("FAILING:")
         for r in failing:
@@ -111,11 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.verbose or args.only:
         for r in results:
             if r.state == "excluded":
-                print(f"  excluded {r.op_id}: {r.category}: {r.reason}")
+                print(f"  excluded {r.op_id}: {r.category}: {r.reason} [{r.proof or 'NOT PROVEN'}]")
             elif r.state == "pass" and args.only:
                 print(f"  pass {r.op_id} [{r.status}]")
-    print(f"exercised {exercised}/{total}, passing {len(passing)}, excluded {len(excluded)}")
-    return 1 if failing else 0
+    print(
+        f"exercised {exercised}/{total}, passing {len(passing)}, excluded {len(excluded)} "
+        f"(proven {len(excluded) - len(unproven)}), untyped fields {len(untyped)}, "
+        f"vacuous {len(vacuous)}"
+    )
+    return 1 if failing or unproven else 0
 
 
 if __name__ == "__main__":

@@ -61,7 +61,8 @@ def _dialog_request(c: Ctx, path: str) -> dict[str, Any]:
 
 @exercise("SubmitInteractiveDialog")
 def submit_interactive_dialog(c: Ctx) -> Any:
-    return c.call("SubmitInteractiveDialog", body=_dialog_request(c, "/dialog"))
+    # the integration answers field errors, which the server passes on
+    return c.call("SubmitInteractiveDialog", body=_dialog_request(c, "/dialog-errors"))
 
 
 @exercise("LookupInteractiveDialog")

@@ -56,6 +56,10 @@ def get_public_channels_by_ids_for_team(c: Ctx) -> Any:
 
 @exercise("GetChannelMembersTimezones")
 def get_channel_members_timezones(c: Ctx) -> Any:
+    # a member with a manual timezone, so the answer is not empty (no timezone set: null)
+    c.http("PUT", f"/users/{c.s.user_id}/patch", {"timezone": {
+        "useAutomaticTimezone": "false", "manualTimezone": "Europe/Paris",
+        "automaticTimezone": ""}})
     return c.call("GetChannelMembersTimezones", channel_id=c.channel["id"])
 
 

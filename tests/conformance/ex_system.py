@@ -268,6 +268,11 @@ def update_job_status(c: Ctx) -> Any:
 
 @exercise("ListImports")
 def list_imports(c: Ctx) -> Any:
+    # an import file, uploaded through an upload session of type import
+    up = c.http("POST", "/uploads", {"type": "import", "filename": c.uid("imp") + ".zip",
+                                     "file_size": 5, "user_id": c.s.admin_id})
+    c.admin.get_httpx_client().post(f"/api/v4/uploads/{up['id']}", content=b"hello",
+                                    headers={"Content-Type": "application/octet-stream"})
     return c.call("ListImports")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import PNG_1PX, Ctx, exercise, png_file
+from .harness import PNG_1PX, Ctx, check, exercise, operations, png_file
 
 # ----------------------------------------------------------------- login / logout
 
@@ -221,8 +221,13 @@ def attach_device_extra_props(c: Ctx) -> Any:
 
 @exercise("GetUserAudits")
 def get_user_audits(c: Ctx) -> Any:
-    # A user without audit records: the server answers null, not [] (user-audits-nullable).
-    return c.call("GetUserAudits", user_id=c.new_user()["id"])
+    # A user without audit records: the server answers null, not [] (user-audits-nullable) ...
+    fresh = c.call("GetUserAudits", user_id=c.new_user()["id"])
+    problems = check(operations()["GetUserAudits"], fresh)
+    if problems:
+        raise AssertionError(f"GetUserAudits of a user without audits: {problems}")
+    # ... and the admin's records, so the items are checked too
+    return c.call("GetUserAudits", user_id=c.s.admin_id)
 
 
 @exercise("VerifyUserEmailWithoutToken")
@@ -289,7 +294,9 @@ def enable_user_access_token(c: Ctx) -> Any:
 
 @exercise("SearchUserAccessTokens")
 def search_user_access_tokens(c: Ctx) -> Any:
-    return c.call("SearchUserAccessTokens", body={"term": "conformance"})
+    user = c.new_user()
+    c.http("POST", f"/users/{user['id']}/tokens", {"description": "conformance search"})
+    return c.call("SearchUserAccessTokens", body={"term": user["username"]})
 
 
 @exercise("PublishUserTyping")

@@ -62,6 +62,7 @@ CATEGORIES = {
     "interactive": "needs a live counterpart: a browser flow, a token mailed out, an integration",
     "feature-disabled": "behind a feature flag or setting off on a stock server",
     "not-served": "documented, but the pinned server registers no such route (404)",
+    "no-data": "reads objects only a licensed server can create: Team Edition answers 404",
 }
 
 # --------------------------------------------------------------------------- the spec
@@ -352,6 +353,8 @@ class IntegrationStub(http.server.ThreadingHTTPServer):
         path = path.split("?")[0]
         if path.endswith(".png"):
             return 200, "image/png", PNG_1PX
+        if path.startswith("/dialog-errors"):
+            return 200, "application/json", b'{"errors": {"name": "taken"}}'
         if path.startswith("/lookup"):
             items = [{"text": "Option A", "value": "a"}]
             return 200, "application/json", json.dumps({"items": items}).encode()
@@ -655,12 +658,53 @@ class Result:
     problems: list[str] = dataclasses.field(default_factory=list)
     category: str = ""
     reason: str = ""
+    empty: str = ""  # "[]", "{}" or "null": a 2xx body with no data, so no item model checked
+    proof: str = ""  # excluded: how the server's answer proved the category ("" = not proven)
+
+    @property
+    def untyped(self) -> list[str]:
+        """JSON paths (array indexes and map keys blanked) that land in additional_properties."""
+        return sorted({_blank(p.split(": ", 1)[0]) for p in self.problems if UNTYPED in p})
+
+    @property
+    def vacuous(self) -> bool:
+        """A pass on no data that could have had data (not listed under `vacuous:`)."""
+        return bool(self.empty) and self.op_id not in vacuous_allowed()
+
+
+def _blank(path: str) -> str:
+    return re.sub(r"\[\d+\]", "[]", path)
+
+
+@functools.cache
+def vacuous_allowed() -> dict[str, str]:
+    """operationId -> why Team Edition cannot give it data (spec/conformance.yaml `vacuous:`)."""
+    raw = yaml.safe_load(CONFORMANCE_PATH.read_text()) or {}
+    return {str(k): str(v) for k, v in (raw.get("vacuous") or {}).items()}
+
+
+def empty_answer(response: Any) -> str:
+    """`[]`, `{}` or `null` when a 2xx JSON answer carries no data, else ""."""
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return ""
+    try:
+        raw = json.loads(response.content) if response.content.strip() else None
+    except ValueError:
+        return ""
+    if raw in ([], {}, None):
+        return json.dumps(raw)
+    if isinstance(raw, dict) and [] in raw.values() and all(
+        v in ([], {}, None, 0) for v in raw.values()
+    ):
+        return json.dumps(raw)[:80]  # only empty lists, e.g. {"users": [], "total_count": 0}
+    return ""
 
 
 def _media_matches(actual: str, declared: str) -> bool:
+    """The answer's content type is the declared one (a declared `image/*` or `*/*` is a
+    pattern; `application/octet-stream` is not a wildcard)."""
     actual = actual.split(";")[0].strip().lower()
-    generic = ("*/*", "application/octet-stream")
-    return fnmatch.fnmatch(actual, declared.lower()) or declared in generic
+    return fnmatch.fnmatch(actual, declared.lower())
 
 
 def check(op: Operation, response: Any) -> list[str]:
@@ -806,8 +850,15 @@ def _merged(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _ref_name(schema: Any) -> str:
+    ref = schema.get("$ref", "") if isinstance(schema, dict) else ""
+    return ref.rsplit("/", 1)[-1] if ref.startswith("#/components/schemas/") else ""
+
+
 def validate(value: Any, schema: Any, where: str) -> list[str]:
-    """JSON types of `value` against `schema` (types, nullability, items, properties)."""
+    """JSON types of `value` against `schema` (types, nullability, items, properties), and
+    fields a closed model does not declare (they would land untyped in additional_properties)."""
+    name = _ref_name(schema)
     schema = _merged(schema or {})
     if value is None:
         alternatives = schema.get("oneOf") or schema.get("anyOf") or []
@@ -849,7 +900,15 @@ def validate(value: Any, schema: Any, where: str) -> list[str]:
                 out.extend(validate(item, props[key], f"{where}.{key}"))
             elif isinstance(extra, dict) and extra:
                 out.extend(validate(item, extra, f"{where}.{key}"))
+            elif props and extra is None:
+                model = f" of {name}" if name else ""
+                out.append(f"{where}.{key}: {UNTYPED}{model} ({_kind(item)} {item!r:.40})")
     return out
+
+
+# A field the model does not declare lands in `additional_properties`, untyped: a failure on
+# a model with properties that is not declared open (additionalProperties absent).
+UNTYPED = "untyped field (lands in additional_properties)"
 
 
 # --------------------------------------------------------------------------- running
@@ -864,7 +923,12 @@ def run_operation(ctx: Ctx, op_id: str) -> Result:
         return Result(op_id, "fail", problems=[
             f"both exercised and excluded ({excluded[0]}): drop the exclusion"])
     if excluded is not None:
-        return Result(op_id, "excluded", category=excluded[0], reason=excluded[1])
+        result = Result(op_id, "excluded", category=excluded[0], reason=excluded[1])
+        try:
+            result.proof = prove_exclusion(ctx, op_id)
+        except Exception as exc:  # an AssertionError (wrong reason) or the call broke
+            result.problems.append(f"exclusion not proven: {type(exc).__name__}: {exc}"[:400])
+        return result
     if fn is None:
         return Result(op_id, "fail", problems=["neither exercised nor excluded"])
     ctx.last_response = None
@@ -887,7 +951,16 @@ def run_operation(ctx: Ctx, op_id: str) -> Result:
         problems = check(op, response)
     except Exception as exc:  # a lazily parsed model broke on the answer: a failure, not a crash
         problems = [f"{type(exc).__name__} reading the parsed answer: {exc}"[:300]]
-    return Result(op_id, "fail" if problems else "pass", int(response.status_code), problems)
+    empty = empty_answer(response)
+    allowed = vacuous_allowed().get(op_id)
+    if empty and allowed is None and not problems:
+        problems.append(f"vacuous: answered {empty}, so no item was checked; give the exercise "
+                        "data, or list the operation under `vacuous:` in spec/conformance.yaml "
+                        "with the reason Team Edition cannot have any")
+    elif allowed is not None and not empty and not problems:
+        problems.append("listed under `vacuous:` but answered data: drop it from the list")
+    return Result(op_id, "fail" if problems else "pass", int(response.status_code), problems,
+                  empty=empty)
 
 
 def _explain(op: Operation, response: httpx.Response) -> list[str]:
@@ -932,3 +1005,92 @@ def patch_targets(patch: dict[str, Any]) -> list[str]:
             if name not in targets:
                 targets.append(name)
     return targets
+
+
+# --------------------------------------------------------------------------- exclusions proven
+
+DUMMY_ID = "a" * 26  # a well-formed id that names nothing
+# What an excluded operation answers on the local Team Edition server, by category: status
+# codes and a regular expression the error id (or, with `text`, the body) must match. An
+# exclusion may set its own `expect` (and a `probe` body/query that gets past validation).
+EXPECT: dict[str, dict[str, Any]] = {
+    "enterprise": {"status": [400, 403, 501],
+                   "id": r"licen[cs]e|not_available|not_enabled|no_license|feature_unavailable"
+                         r"|upgrade_needed|^ent\.|^app\.pap\.|configuration_disabled"},
+    "cloud": {"status": [400, 403, 501], "id": r"cws|cloud|licen[cs]e"},
+    "not-served": {"status": [404, 405], "id": r"^api\.context\.404\.app_error$"},
+    "plugins-disabled": {"status": [404, 501], "id": r"plugin"},
+}
+
+
+def _probe_params(ctx: Ctx) -> dict[str, str]:
+    """Values for path parameters: the run's real objects where they exist, else a dummy id."""
+    return {"team_id": ctx.team["id"], "channel_id": ctx.channel["id"], "user_id": ctx.s.admin_id,
+            "post_id": ctx.post["id"]}
+
+
+def probe(ctx: Ctx, op: Operation, how: dict[str, Any] | None = None) -> httpx.Response:
+    """Call an excluded operation as the admin: path parameters filled, the exclusion's
+    `probe` body and query (an empty JSON body by default for POST/PUT/PATCH)."""
+    how = how or {}
+    known = _probe_params(ctx)
+    path = re.sub(r"{(\w+)}", lambda m: known.get(m.group(1), DUMMY_ID), op.path)
+    body = how.get("body", {} if op.method in ("post", "put", "patch") else None)
+    if body == "$config":  # the server's current configuration
+        body = ctx.http("GET", "/config")
+    body = _filled(body, {**known, "dummy_id": DUMMY_ID})
+    client = ctx.admin.get_httpx_client()
+    if how.get("multipart"):
+        files = {name: ("probe.bin", b"not what it needs", "application/octet-stream")
+                 for name in how["multipart"]}
+        return client.request(op.method.upper(), path, files=files, params=how.get("query"),
+                              timeout=30)
+    return client.request(op.method.upper(), path, json=body, params=how.get("query"),
+                          timeout=30)
+
+
+def _filled(value: Any, known: dict[str, str]) -> Any:
+    """`{channel_id}` etc. in a probe body's strings replaced by the run's values."""
+    if isinstance(value, str):
+        return re.sub(r"{(\w+)}", lambda m: known.get(m.group(1), m.group(0)), value)
+    if isinstance(value, list):
+        return [_filled(v, known) for v in value]
+    if isinstance(value, dict):
+        return {k: _filled(v, known) for k, v in value.items()}
+    return value
+
+
+@functools.cache
+def _exclusion_entries() -> dict[str, dict[str, Any]]:
+    raw = yaml.safe_load(CONFORMANCE_PATH.read_text()) or {}
+    return {str(k): dict(v) for k, v in (raw.get("exclusions") or {}).items()}
+
+
+def prove_exclusion(ctx: Ctx, op_id: str) -> str:
+    """How the server's answer proves the exclusion's category ("" with a problem raised
+    as AssertionError when it does not). Destructive operations are not called."""
+    category, reason = exclusions()[op_id]
+    entry = _exclusion_entries().get(op_id, {})
+    if category == "destructive":
+        return f"not called (destructive): {reason}"
+    expect = entry.get("expect") or EXPECT.get(category)
+    if expect is None:
+        raise AssertionError(f"{op_id}: category {category} needs an `expect` in "
+                             "spec/conformance.yaml (status and id of the answer)")
+    response = probe(ctx, operations()[op_id], entry.get("probe"))
+    try:
+        error_id = str(response.json().get("id", ""))
+    except (ValueError, AttributeError):
+        error_id = ""
+    text = response.text[:300]
+    got = f"{response.status_code} {error_id or text[:80]!r}"
+    if response.status_code not in expect["status"]:
+        raise AssertionError(f"{op_id} ({category}): answered {got}, expected status "
+                             f"{expect['status']}: the exclusion's reason is wrong")
+    if "id" in expect and not re.search(expect["id"], error_id):
+        raise AssertionError(f"{op_id} ({category}): answered {got}, error id does not match "
+                             f"{expect['id']!r}: the exclusion's reason is wrong")
+    if "text" in expect and not re.search(expect["text"], text):
+        raise AssertionError(f"{op_id} ({category}): answered {got}, body does not match "
+                             f"{expect['text']!r}")
+    return f"answered {got}"

@@ -30,7 +30,8 @@ def ctx(mm_server: Any) -> Iterator[harness.Ctx]:
 def test_operation(ctx: harness.Ctx, op_id: str) -> None:
     result = harness.run_operation(ctx, op_id)
     if result.state == "excluded":
-        pytest.skip(f"excluded ({result.category}): {result.reason}")
+        assert result.proof, f"{op_id}: " + "; ".join(result.problems)
+        pytest.skip(f"excluded ({result.category}): {result.reason}; {result.proof}")
     assert result.state == "pass", f"{op_id}: " + "; ".join(result.problems)
 
 
