@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from specbuild.bundle import bundle, operations
 from specbuild.codegen import PACKAGE, run_generator, stamp_headers
 from specbuild.errors import SpecError
+from specbuild.namespaces import write_namespaces
 from specbuild.overrides import Overrides, apply_patches, apply_rules, load_overrides
 from specbuild.pin import DEFAULT_PIN, REPO, load_pin
 from specbuild.report import Summary, summarize
@@ -150,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             spec_file.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
             package_dir = built / PACKAGE
             generator_output = run_generator(spec_file, package_dir)
+            write_namespaces(document, package_dir)  # mm.<tag>.<operation> (issue 13)
             stamp_headers(package_dir, label)
             summary = summarize(document, package_dir, generator_output)
             (built / "summary.json").write_text(
