@@ -296,7 +296,7 @@ def test_attachment_post_via_rest(env: Env, fake: FakeIntegration) -> None:
         attachments=_rich_attachments(fake),
         props={"ci_run": "42"},
     )
-    created = env.user.post("/posts", body, expect=201)
+    created = env.user.post("/posts", body.to_dict(), expect=201)
     read = env.user.get(f"/posts/{created['id']}")
     assert read["message"] == "rich post"
     assert read["props"]["ci_run"] == "42"
@@ -369,7 +369,7 @@ def test_button_click_end_to_end(env: Env, fake: FakeIntegration) -> None:
             )
         ],
     )
-    post = env.user.post("/posts", body, expect=201)
+    post = env.user.post("/posts", body.to_dict(), expect=201)
     answer = env.user.post(f"/posts/{post['id']}/actions/approve", {})
     assert answer["status"] == "OK"
 
@@ -419,7 +419,7 @@ def test_menu_selection_end_to_end(env: Env, fake: FakeIntegration) -> None:
             )
         ],
     )
-    post = env.user.post("/posts", body, expect=201)
+    post = env.user.post("/posts", body.to_dict(), expect=201)
     env.user.post(f"/posts/{post['id']}/actions/target", {"selected_option": "prod"})
     assert len(parsed) == 1
     assert parsed[0].type == "select"
