@@ -295,8 +295,8 @@ def test_attachment_post_via_rest(env: Env, fake: FakeIntegration) -> None:
         message="rich post",
         attachments=_rich_attachments(fake),
         props={"ci_run": "42"},
-    )
-    created = env.user.post("/posts", body.to_dict(), expect=201)
+    ).to_dict()
+    created = env.user.post("/posts", body, expect=201)
     read = env.user.get(f"/posts/{created['id']}")
     assert read["message"] == "rich post"
     assert read["props"]["ci_run"] == "42"
@@ -368,8 +368,8 @@ def test_button_click_end_to_end(env: Env, fake: FakeIntegration) -> None:
                 ],
             )
         ],
-    )
-    post = env.user.post("/posts", body.to_dict(), expect=201)
+    ).to_dict()
+    post = env.user.post("/posts", body, expect=201)
     answer = env.user.post(f"/posts/{post['id']}/actions/approve", {})
     assert answer["status"] == "OK"
 
@@ -418,8 +418,8 @@ def test_menu_selection_end_to_end(env: Env, fake: FakeIntegration) -> None:
                 ]
             )
         ],
-    )
-    post = env.user.post("/posts", body.to_dict(), expect=201)
+    ).to_dict()
+    post = env.user.post("/posts", body, expect=201)
     env.user.post(f"/posts/{post['id']}/actions/target", {"selected_option": "prod"})
     assert len(parsed) == 1
     assert parsed[0].type == "select"
