@@ -5,9 +5,11 @@ Features and where they live:
 =======================  ====================================================================
 the client you hold      :class:`Mattermost` / :class:`AsyncMattermost` (``client``): URL +
                          token or ``from_env()`` (``MM_URL``, ``MM_TOKEN``, ``MM_CA_BUNDLE``),
-                         timeouts, TLS, retries; ``mm.api`` for ``mattermost_api.api.*``
+                         timeouts, TLS, retries; every operation as ``mm.<tag>.<name>(...)``
+                         (generated ``mattermost_api.namespaces``), ``mm.listener()``
 errors                   ``errors``: ``MattermostError`` > ``ApiError`` (400/401/403/404/429/5xx
-                         subclasses), ``TransportError``
+                         subclasses), ``TransportError``, ``UnexpectedResponseError``,
+                         ``ConfigurationError``
 retries, rate limits     ``retry``: ``RetryPolicy.default()``, ``RateLimitPolicy``,
                          ``ConnectionErrorPolicy``, ``ServerErrorPolicy``, ``RetryTransport``
 tokens, login, bots      ``auth``: personal access tokens, login/MFA/logout, bots
@@ -33,6 +35,7 @@ from .client import DEFAULT_TIMEOUT, AsyncMattermost, Mattermost, normalize_base
 from .errors import (
     ApiError,
     BadRequestError,
+    ConfigurationError,
     ForbiddenError,
     MattermostError,
     NotFoundError,
@@ -111,6 +114,7 @@ __all__ = [
     "BadRequestError",
     "BuilderError",
     "Button",
+    "ConfigurationError",
     "ConnectionErrorPolicy",
     "Dialog",
     "Download",

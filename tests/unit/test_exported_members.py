@@ -24,6 +24,7 @@ EXPECTED = {
     "ServerError",
     "TransportError",
     "UnexpectedResponseError",
+    "ConfigurationError",
     "BuilderError",
     # retries
     "RetryPolicy",

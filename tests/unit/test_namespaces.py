@@ -226,3 +226,72 @@ def test_dead_client_is_a_clear_error() -> None:
     gc.collect()
     with pytest.raises(RuntimeError, match="no longer exists"):
         users.get_user("me")
+
+
+def test_listener_reuses_url_token_and_tls(tmp_path: Path) -> None:
+    import ssl
+
+    import certifi
+
+    from mattermost_ext.aio_listener import AsyncListener
+    from mattermost_ext.listener import Listener
+
+    with Mattermost("https://chat.example.com/mm", "tok", verify=certifi.where()) as mm:
+        listener = mm.listener(ping_interval=5.0)
+        assert isinstance(listener, Listener)
+        assert listener.url == "wss://chat.example.com/mm/api/v4/websocket"
+        assert isinstance(listener._sslopt["context"], ssl.SSLContext)
+        assert listener._http_client is mm.http
+        assert "tok" not in repr(listener)
+    with Mattermost("https://h", "t", verify=False) as mm:
+        assert mm.listener()._sslopt == {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
+
+    async def main() -> AsyncListener:
+        async with AsyncMattermost("https://h", "t") as amm:
+            return amm.listener()
+
+    assert isinstance(asyncio.run(main()), AsyncListener)
+
+
+def test_listener_without_token_says_so() -> None:
+    from mattermost_ext.errors import ConfigurationError
+
+    with Mattermost("https://h") as mm, pytest.raises(ConfigurationError, match="needs a token"):
+        mm.listener()
+
+
+def test_connection_error_names_host_and_url() -> None:
+    from mattermost_ext import TransportError
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("Connection refused")
+
+    with _answer(refuse) as mm, pytest.raises(TransportError) as info:
+        mm.users.get_user("me")
+    assert info.value.url == "https://h/api/v4/users/me"
+    assert str(info.value).startswith("cannot reach h: ConnectError: Connection refused")
+
+
+def test_call_reports_a_wrong_keyword_against_the_function_given() -> None:
+    from mattermost_api.api.users import get_user
+
+    with _answer(lambda r: httpx.Response(500)) as mm, pytest.raises(TypeError) as info:
+        mm.call(get_user.sync, userid="me")
+    assert str(info.value) == (
+        "users.get_user.sync(): got an unexpected keyword argument 'userid' (did you mean "
+        "'user_id'?); its parameters are: user_id"
+    )
+    assert "sync_detailed" not in str(info.value)
+
+
+def test_404_html_page_is_summarised() -> None:
+    from mattermost_ext import NotFoundError
+
+    page = "<html><head><title>404 Not Found</title></head><body>" + "<p>x</p>" * 400
+    html = httpx.Response(404, text=page, headers={"Content-Type": "text/html"})
+    with _answer(lambda r: html) as mm, pytest.raises(NotFoundError) as info:
+        mm.users.get_user("me")
+    text = str(info.value)
+    assert "an HTML page" in text and "'404 Not Found'" in text
+    assert "is this the Mattermost server's URL?" in text
+    assert len(text) < 400 and info.value.body == page
