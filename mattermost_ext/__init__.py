@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from .aio_listener import AsyncListener
     from .attachments import Attachment, AttachmentField, BuilderError, Button, Menu
     from .dialogs import Dialog
-    from .events import Event, EventName
+    from .events import Event, EventName, PostData
     from .listener import Listener, ListenerError
     from .webhooks import WebhookError, WebhookPayload, post_webhook
 
@@ -75,6 +75,7 @@ _LAZY: dict[str, str] = {
     "Dialog": "dialogs",
     "Event": "events",
     "EventName": "events",
+    "PostData": "events",
     "Listener": "listener",
     "ListenerError": "listener",
     "AsyncListener": "aio_listener",
@@ -128,6 +129,7 @@ __all__ = [
     "MattermostError",
     "Menu",
     "NotFoundError",
+    "PostData",
     "RateLimitError",
     "RateLimitPolicy",
     "RetryPolicy",

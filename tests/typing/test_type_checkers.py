@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 BIN = Path(sys.executable).parent
 MARK = re.compile(r"\s*# type: ignore\[[a-z-]+\]\s*$")
-FILES = ["user_program.py", "mistakes.py"]
+FILES = ["user_program.py", "five_tasks.py", "mistakes.py"]
 
 
 def mypy(*files: Path) -> subprocess.CompletedProcess[str]:
@@ -52,16 +52,24 @@ def bare_mistakes(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return where
 
 
-def test_mypy_strict_passes_both_files() -> None:
+def test_five_tasks_take_one_import_statement() -> None:
+    import ast
+
+    tree = ast.parse((HERE / "five_tasks.py").read_text())
+    imports = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    assert len(imports) == 1
+
+
+def test_mypy_strict_passes_all_files() -> None:
     result = mypy(*(HERE / f for f in FILES))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Success: no issues found in 2 source files" in result.stdout
+    assert "Success: no issues found in 3 source files" in result.stdout
 
 
-def test_pyright_strict_passes_both_files() -> None:
+def test_pyright_strict_passes_all_files() -> None:
     result = pyright(HERE / "pyrightconfig.json")
     summary = json.loads(result.stdout)["summary"]
-    assert (summary["errorCount"], summary["filesAnalyzed"]) == (0, 2), result.stdout
+    assert (summary["errorCount"], summary["filesAnalyzed"]) == (0, 3), result.stdout
     assert result.returncode == 0
 
 

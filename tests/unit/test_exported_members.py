@@ -56,6 +56,7 @@ EXPECTED = {
     "Dialog",
     "Event",
     "EventName",
+    "PostData",
     "Listener",
     "ListenerError",
     "AsyncListener",
