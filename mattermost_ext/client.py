@@ -44,8 +44,6 @@ Environment (read only by :meth:`Mattermost.from_env` / :meth:`AsyncMattermost.f
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import json
 import os
 import re
@@ -270,6 +268,9 @@ def _detailed(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _check_arguments(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """A wrong argument names the function the user passed (not its ``*_detailed`` twin)."""
+    import difflib
+    import inspect
+
     signature = inspect.signature(fn)
     names = [p for p in signature.parameters if p != "client"]
     unknown = [k for k in kwargs if k not in names]

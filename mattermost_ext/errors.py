@@ -57,7 +57,7 @@ from typing import Any
 import httpx
 
 from ._redact import redact_url
-from .attachments import BuilderError
+from ._validation import BuilderError
 
 __all__ = [
     "ApiError",
