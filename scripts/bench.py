@@ -179,8 +179,7 @@ IMPORT_OURS = (
 )
 IMPORT_FACADE = (  # issue 13: the namespaced client, one namespace and the module its call uses
     "from mattermost_ext import Mattermost\n"
-    "mm = Mattermost('http://127.0.0.1:1', 't')\n"
-    "mm.users\n"
+    "import mattermost_api.namespaces.users\n"
     "import mattermost_api.api.users.get_user"
 )
 TIMED = "import time as _t\n_t0 = _t.perf_counter()\n{code}\nprint(_t.perf_counter() - _t0)"
@@ -231,12 +230,12 @@ def bench_import(rounds: int, pycache: str) -> list[Result]:
     print(f"  python -c pass            {_ms(wall['pass'])}")
     print(f"  python -c 'import httpx'  {_ms(wall['httpx'])}")
     print(f"  python -c client+endpoint {_ms(wall['ours'])}")
-    print(f"  python -c Mattermost+mm.users+endpoint {_ms(wall['facade'])}")
+    print(f"  python -c Mattermost+users namespace+endpoint {_ms(wall['facade'])}")
     print(f"  in-process: httpx {_ms(inner['httpx'])}, client+endpoint {_ms(inner['ours'])}")
     return [
         Result("import client+endpoint / import httpx", ratios, 1.5, False),
         Result("  same, timed inside the interpreter", inner_ratios, 0, False),
-        Result("import Mattermost+mm.users+endpoint / import httpx", facade, 1.5, False),
+        Result("import Mattermost+namespace+endpoint / httpx", facade, 1.5, False),
     ]
 
 
