@@ -5,9 +5,11 @@ Features and where they live:
 =======================  ====================================================================
 the client you hold      :class:`Mattermost` / :class:`AsyncMattermost` (``client``): URL +
                          token or ``from_env()`` (``MM_URL``, ``MM_TOKEN``, ``MM_CA_BUNDLE``),
-                         timeouts, TLS, retries; ``mm.api`` for ``mattermost_api.api.*``
+                         timeouts, TLS, retries; every operation as ``mm.<tag>.<name>(...)``
+                         (generated ``mattermost_api.namespaces``), ``mm.listener()``
 errors                   ``errors``: ``MattermostError`` > ``ApiError`` (400/401/403/404/429/5xx
-                         subclasses), ``TransportError``
+                         subclasses), ``TransportError``, ``UnexpectedResponseError``,
+                         ``ConfigurationError``
 retries, rate limits     ``retry``: ``RetryPolicy.default()``, ``RateLimitPolicy``,
                          ``ConnectionErrorPolicy``, ``ServerErrorPolicy``, ``RetryTransport``
 tokens, login, bots      ``auth``: personal access tokens, login/MFA/logout, bots
@@ -33,6 +35,7 @@ from .client import DEFAULT_TIMEOUT, AsyncMattermost, Mattermost, normalize_base
 from .errors import (
     ApiError,
     BadRequestError,
+    ConfigurationError,
     ForbiddenError,
     MattermostError,
     NotFoundError,
@@ -57,7 +60,7 @@ if TYPE_CHECKING:
     from .aio_listener import AsyncListener
     from .attachments import Attachment, AttachmentField, BuilderError, Button, Menu
     from .dialogs import Dialog
-    from .events import Event, EventName
+    from .events import Event, EventName, PostData
     from .listener import Listener, ListenerError
     from .webhooks import WebhookError, WebhookPayload, post_webhook
 
@@ -72,6 +75,7 @@ _LAZY: dict[str, str] = {
     "Dialog": "dialogs",
     "Event": "events",
     "EventName": "events",
+    "PostData": "events",
     "Listener": "listener",
     "ListenerError": "listener",
     "AsyncListener": "aio_listener",
@@ -111,6 +115,7 @@ __all__ = [
     "BadRequestError",
     "BuilderError",
     "Button",
+    "ConfigurationError",
     "ConnectionErrorPolicy",
     "Dialog",
     "Download",
@@ -124,6 +129,7 @@ __all__ = [
     "MattermostError",
     "Menu",
     "NotFoundError",
+    "PostData",
     "RateLimitError",
     "RateLimitPolicy",
     "RetryPolicy",

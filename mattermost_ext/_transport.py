@@ -11,6 +11,7 @@ The stack under each httpx client the facade builds::
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from contextvars import ContextVar
 from typing import NoReturn
 
 import httpx
@@ -24,8 +25,17 @@ __all__ = [
     "TokenAuth",
     "WrongFlavourTransport",
     "async_status_hook",
+    "last_response",
     "status_hook",
 ]
+
+_LAST_RESPONSE: ContextVar[httpx.Response | None] = ContextVar("_LAST_RESPONSE", default=None)
+
+
+def last_response() -> httpx.Response | None:
+    """The last response the facade's hooks saw in this thread / asyncio task: what an error
+    about an unusable 2xx/3xx answer (not JSON, a redirect) reports method, URL and body of."""
+    return _LAST_RESPONSE.get()
 
 
 class TokenAuth(httpx.Auth):
@@ -48,11 +58,13 @@ class TokenAuth(httpx.Auth):
 
 def status_hook(response: httpx.Response) -> None:
     """Response event hook (sync): non-2xx -> :class:`mattermost_ext.errors.ApiError`."""
+    _LAST_RESPONSE.set(response)
     raise_for_response(response)
 
 
 async def async_status_hook(response: httpx.Response) -> None:
     """Response event hook (async): reads an error body, then the same translation."""
+    _LAST_RESPONSE.set(response)
     if response.status_code >= 400:
         await response.aread()
     raise_for_response(response)
@@ -66,7 +78,7 @@ class ErrorTranslatingTransport(httpx.BaseTransport):
         try:
             return self.inner.handle_request(request)
         except httpx.TransportError as exc:
-            raise from_httpx_error(exc) from exc
+            raise from_httpx_error(exc, request) from exc
 
     def close(self) -> None:
         self.inner.close()
@@ -80,7 +92,7 @@ class AsyncErrorTranslatingTransport(httpx.AsyncBaseTransport):
         try:
             return await self.inner.handle_async_request(request)
         except httpx.TransportError as exc:
-            raise from_httpx_error(exc) from exc
+            raise from_httpx_error(exc, request) from exc
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -2,7 +2,8 @@
 
 Mattermost's message attachments follow Slack's format. Build them with keyword-only
 constructors, then either call ``to_dict()`` on one object or :func:`post_body` to get
-the JSON body of ``POST /api/v4/posts``::
+the body of ``POST /api/v4/posts`` as the generated ``CreatePostBody`` that
+``mm.posts.create_post(body=...)`` takes::
 
     from mattermost_ext.attachments import Attachment, Button, Integration, post_body
 
@@ -37,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mattermost_ext._validation import (
     ACTION_ID_RE,
@@ -52,6 +53,9 @@ from mattermost_ext._validation import (
     join,
     json_runes,
 )
+
+if TYPE_CHECKING:
+    from mattermost_api.models.create_post_body import CreatePostBody
 
 __all__ = [
     "MESSAGE_MAX_RUNES",
@@ -453,12 +457,15 @@ def post_body(
     attachments: Sequence[Attachment] = (),
     props: Mapping[str, Any] | None = None,
     root_id: str | None = None,
-) -> dict[str, Any]:
-    """The JSON body of ``POST /api/v4/posts`` for a message with attachments.
+) -> CreatePostBody:
+    """The body of ``POST /api/v4/posts`` for a message with attachments, as the generated
+    model ``mm.posts.create_post(body=...)`` takes.
 
-    Returns ``{"channel_id": ..., "message": ..., "props": {"attachments": [...]}}``
+    Its ``to_dict()`` is ``{"channel_id": ..., "message": ..., "props": {"attachments": [...]}}``
     (``root_id`` when replying in a thread; other ``props`` merged in).
     """
+    from mattermost_api.models.create_post_body import CreatePostBody
+
     _check_id("channel_id", channel_id)
     if root_id:
         _check_id("root_id", root_id)
@@ -471,7 +478,7 @@ def post_body(
         body["root_id"] = root_id
     if merged:
         body["props"] = merged
-    return body
+    return CreatePostBody.from_dict(body)
 
 
 def _merge_props(

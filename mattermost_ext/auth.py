@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from mattermost_api.models.user_access_token_sanitized import UserAccessTokenSanitized
     from mattermost_api.types import Response
 
-    from .client import AsyncMattermost, Mattermost
+    from ._client_protocol import AsyncClient, SyncClient
 
 __all__ = [
     "AccessToken",
@@ -135,7 +135,7 @@ def _header(response: Response[Any], name: str) -> str | None:
 # --- verify -----------------------------------------------------------------------------------
 
 
-def verify_token(mm: Mattermost) -> User:
+def verify_token(mm: SyncClient) -> User:
     """``GET /api/v4/users/me``: the token's user, or :class:`UnauthorizedError`."""
     from mattermost_api.api.users import get_user
     from mattermost_api.models.user import User
@@ -143,7 +143,7 @@ def verify_token(mm: Mattermost) -> User:
     return _model(get_user.sync_detailed(client=mm.api, user_id="me"), User)
 
 
-async def averify_token(mm: AsyncMattermost) -> User:
+async def averify_token(mm: AsyncClient) -> User:
     from mattermost_api.api.users import get_user
     from mattermost_api.models.user import User
 
@@ -178,7 +178,7 @@ def _login_result(response: Response[Any]) -> LoginResult:
 
 
 def login(
-    mm: Mattermost,
+    mm: SyncClient,
     login_id: str,
     password: str,
     *,
@@ -198,7 +198,7 @@ def login(
 
 
 async def alogin(
-    mm: AsyncMattermost,
+    mm: AsyncClient,
     login_id: str,
     password: str,
     *,
@@ -216,7 +216,7 @@ async def alogin(
     return result
 
 
-def logout(mm: Mattermost) -> None:
+def logout(mm: SyncClient) -> None:
     """``POST /api/v4/users/logout`` (revokes the session) and forget the token."""
     from mattermost_api.api.users import logout as op
 
@@ -224,7 +224,7 @@ def logout(mm: Mattermost) -> None:
     mm.set_token(None)
 
 
-async def alogout(mm: AsyncMattermost) -> None:
+async def alogout(mm: AsyncClient) -> None:
     from mattermost_api.api.users import logout as op
 
     await op.asyncio_detailed(client=mm.api)
@@ -240,7 +240,7 @@ def _create_body(description: str) -> Any:
     return CreateUserAccessTokenBody(description=description)
 
 
-def create_token(mm: Mattermost, description: str, *, user_id: str = "me") -> AccessToken:
+def create_token(mm: SyncClient, description: str, *, user_id: str = "me") -> AccessToken:
     """Create a personal access token for ``user_id`` (default: the caller)."""
     from mattermost_api.api.users import create_user_access_token as op
     from mattermost_api.models.user_access_token import UserAccessToken
@@ -249,9 +249,7 @@ def create_token(mm: Mattermost, description: str, *, user_id: str = "me") -> Ac
     return AccessToken._from(_model(response, UserAccessToken))
 
 
-async def acreate_token(
-    mm: AsyncMattermost, description: str, *, user_id: str = "me"
-) -> AccessToken:
+async def acreate_token(mm: AsyncClient, description: str, *, user_id: str = "me") -> AccessToken:
     from mattermost_api.api.users import create_user_access_token as op
     from mattermost_api.models.user_access_token import UserAccessToken
 
@@ -259,49 +257,47 @@ async def acreate_token(
     return AccessToken._from(_model(response, UserAccessToken))
 
 
-def list_tokens(mm: Mattermost, *, user_id: str = "me") -> list[UserAccessTokenSanitized]:
+def list_tokens(mm: SyncClient, *, user_id: str = "me") -> list[UserAccessTokenSanitized]:
     """All of a user's tokens (every page), without their values."""
     from mattermost_api.api.users import get_user_access_tokens_for_user as op
 
     return list(iter_pages(op.sync, client=mm.api, user_id=user_id))
 
 
-async def alist_tokens(
-    mm: AsyncMattermost, *, user_id: str = "me"
-) -> list[UserAccessTokenSanitized]:
+async def alist_tokens(mm: AsyncClient, *, user_id: str = "me") -> list[UserAccessTokenSanitized]:
     from mattermost_api.api.users import get_user_access_tokens_for_user as op
 
     return [t async for t in aiter_pages(op.asyncio, client=mm.api, user_id=user_id)]
 
 
-def list_all_tokens(mm: Mattermost) -> list[UserAccessTokenSanitized]:
+def list_all_tokens(mm: SyncClient) -> list[UserAccessTokenSanitized]:
     """Every user's tokens (system admin; ``GET /api/v4/users/tokens``, every page)."""
     from mattermost_api.api.users import get_user_access_tokens as op
 
     return list(iter_pages(op.sync, client=mm.api))
 
 
-async def alist_all_tokens(mm: AsyncMattermost) -> list[UserAccessTokenSanitized]:
+async def alist_all_tokens(mm: AsyncClient) -> list[UserAccessTokenSanitized]:
     from mattermost_api.api.users import get_user_access_tokens as op
 
     return [t async for t in aiter_pages(op.asyncio, client=mm.api)]
 
 
-def get_token(mm: Mattermost, token_id: str) -> UserAccessTokenSanitized:
+def get_token(mm: SyncClient, token_id: str) -> UserAccessTokenSanitized:
     from mattermost_api.api.users import get_user_access_token as op
     from mattermost_api.models.user_access_token_sanitized import UserAccessTokenSanitized
 
     return _model(op.sync_detailed(token_id, client=mm.api), UserAccessTokenSanitized)
 
 
-async def aget_token(mm: AsyncMattermost, token_id: str) -> UserAccessTokenSanitized:
+async def aget_token(mm: AsyncClient, token_id: str) -> UserAccessTokenSanitized:
     from mattermost_api.api.users import get_user_access_token as op
     from mattermost_api.models.user_access_token_sanitized import UserAccessTokenSanitized
 
     return _model(await op.asyncio_detailed(token_id, client=mm.api), UserAccessTokenSanitized)
 
 
-def search_tokens(mm: Mattermost, term: str) -> list[UserAccessTokenSanitized]:
+def search_tokens(mm: SyncClient, term: str) -> list[UserAccessTokenSanitized]:
     """Tokens whose id, description or owner's username matches ``term`` (system admin)."""
     from mattermost_api.api.users import search_user_access_tokens as op
     from mattermost_api.models.search_user_access_tokens_body import (
@@ -311,7 +307,7 @@ def search_tokens(mm: Mattermost, term: str) -> list[UserAccessTokenSanitized]:
     return _token_list(op.sync_detailed(client=mm.api, body=SearchUserAccessTokensBody(term=term)))
 
 
-async def asearch_tokens(mm: AsyncMattermost, term: str) -> list[UserAccessTokenSanitized]:
+async def asearch_tokens(mm: AsyncClient, term: str) -> list[UserAccessTokenSanitized]:
     from mattermost_api.api.users import search_user_access_tokens as op
     from mattermost_api.models.search_user_access_tokens_body import (
         SearchUserAccessTokensBody,
@@ -338,7 +334,7 @@ def _token_list(response: Response[Any]) -> list[UserAccessTokenSanitized]:
     )
 
 
-def revoke_token(mm: Mattermost, token_id: str) -> None:
+def revoke_token(mm: SyncClient, token_id: str) -> None:
     """Revoke (delete) a token and the sessions made with it."""
     from mattermost_api.api.users import revoke_user_access_token as op
     from mattermost_api.models.revoke_user_access_token_body import RevokeUserAccessTokenBody
@@ -346,14 +342,14 @@ def revoke_token(mm: Mattermost, token_id: str) -> None:
     op.sync_detailed(client=mm.api, body=RevokeUserAccessTokenBody(token_id=token_id))
 
 
-async def arevoke_token(mm: AsyncMattermost, token_id: str) -> None:
+async def arevoke_token(mm: AsyncClient, token_id: str) -> None:
     from mattermost_api.api.users import revoke_user_access_token as op
     from mattermost_api.models.revoke_user_access_token_body import RevokeUserAccessTokenBody
 
     await op.asyncio_detailed(client=mm.api, body=RevokeUserAccessTokenBody(token_id=token_id))
 
 
-def disable_token(mm: Mattermost, token_id: str) -> None:
+def disable_token(mm: SyncClient, token_id: str) -> None:
     """Disable a token (it stops authenticating; :func:`enable_token` brings it back)."""
     from mattermost_api.api.users import disable_user_access_token as op
     from mattermost_api.models.disable_user_access_token_body import DisableUserAccessTokenBody
@@ -361,14 +357,14 @@ def disable_token(mm: Mattermost, token_id: str) -> None:
     op.sync_detailed(client=mm.api, body=DisableUserAccessTokenBody(token_id=token_id))
 
 
-async def adisable_token(mm: AsyncMattermost, token_id: str) -> None:
+async def adisable_token(mm: AsyncClient, token_id: str) -> None:
     from mattermost_api.api.users import disable_user_access_token as op
     from mattermost_api.models.disable_user_access_token_body import DisableUserAccessTokenBody
 
     await op.asyncio_detailed(client=mm.api, body=DisableUserAccessTokenBody(token_id=token_id))
 
 
-def enable_token(mm: Mattermost, token_id: str) -> None:
+def enable_token(mm: SyncClient, token_id: str) -> None:
     """Re-enable a disabled token."""
     from mattermost_api.api.users import enable_user_access_token as op
     from mattermost_api.models.enable_user_access_token_body import EnableUserAccessTokenBody
@@ -376,7 +372,7 @@ def enable_token(mm: Mattermost, token_id: str) -> None:
     op.sync_detailed(client=mm.api, body=EnableUserAccessTokenBody(token_id=token_id))
 
 
-async def aenable_token(mm: AsyncMattermost, token_id: str) -> None:
+async def aenable_token(mm: AsyncClient, token_id: str) -> None:
     from mattermost_api.api.users import enable_user_access_token as op
     from mattermost_api.models.enable_user_access_token_body import EnableUserAccessTokenBody
 
@@ -398,7 +394,7 @@ def _bot_body(username: str, display_name: str | None, description: str | None) 
 
 
 def create_bot(
-    mm: Mattermost,
+    mm: SyncClient,
     username: str,
     *,
     display_name: str | None = None,
@@ -413,7 +409,7 @@ def create_bot(
 
 
 async def acreate_bot(
-    mm: AsyncMattermost,
+    mm: AsyncClient,
     username: str,
     *,
     display_name: str | None = None,
@@ -429,7 +425,7 @@ async def acreate_bot(
 
 
 def create_bot_with_token(
-    mm: Mattermost,
+    mm: SyncClient,
     username: str,
     *,
     display_name: str | None = None,
@@ -443,7 +439,7 @@ def create_bot_with_token(
 
 
 async def acreate_bot_with_token(
-    mm: AsyncMattermost,
+    mm: AsyncClient,
     username: str,
     *,
     display_name: str | None = None,

@@ -2,13 +2,20 @@
 
 ::
 
-    from mattermost_api.api.users import get_user
     from mattermost_ext import Mattermost
 
     with Mattermost("https://chat.example.com", token) as mm:    # or Mattermost.from_env()
-        me = get_user.sync(client=mm.api, user_id="me")            # generated call, typed
-        me = mm.call(get_user.sync, user_id="me")                  # same, AppError/None removed
+        me = mm.users.get_user("me")                               # any operation: mm.<tag>.<op>
+        post = mm.posts.create_post(channel_id=cid, message="hi")  # body fields as keywords
+        listener = mm.listener()                                   # same URL, token and TLS
         r = mm.http.get("/api/v4/system/ping")                     # raw httpx, same stack
+
+The namespaces (``mm.users``, ``mm.posts``, ... one per tag of the spec) are generated
+(``mattermost_api.namespaces``) and call back into the facade through ONE method,
+``_request`` (``_arequest`` for ``AsyncMattermost``): the seam between generated and
+handwritten code.  Each returns the operation's success model or raises from
+:mod:`mattermost_ext.errors`.  ``mm.call(get_user.sync, user_id="me")`` remains for calling a
+generated function object directly.
 
 Each facade owns one httpx client, built once with: the token (added per request by an
 ``httpx.Auth``, never shown in a repr), a default timeout (30 s, 10 s to connect), TLS
@@ -37,6 +44,7 @@ Environment (read only by :meth:`Mattermost.from_env` / :meth:`AsyncMattermost.f
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import ssl
@@ -53,6 +61,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from mattermost_api.client import AuthenticatedClient
 from mattermost_api.errors import UnexpectedStatus
+from mattermost_api.namespaces import AsyncNamespaces, Namespaces
 from mattermost_api.types import Response
 
 from ._redact import REDACTED, Secret, install_log_redaction, mask, redact_url
@@ -62,16 +71,25 @@ from ._transport import (
     TokenAuth,
     WrongFlavourTransport,
     async_status_hook,
+    last_response,
     status_hook,
 )
-from .errors import UnexpectedResponseError, error_from_response, from_unexpected_status
+from .errors import (
+    ConfigurationError,
+    UnexpectedResponseError,
+    error_from_response,
+    from_unexpected_status,
+    not_json_error,
+)
 from .retry import AsyncRetryTransport, Policy, RetryPolicy, RetryTransport
 
 if TYPE_CHECKING:
     from mattermost_api.models.app_error import AppError
     from mattermost_api.models.user import User
 
+    from .aio_listener import AsyncListener
     from .auth import LoginResult
+    from .listener import Listener
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -212,12 +230,22 @@ def _as_secret(token: str | Secret | None) -> Secret | None:
     return Secret(token) if token else None
 
 
-def _env_options(env: Mapping[str, str] | None) -> tuple[str, str | None, dict[str, Any]]:
+def _env_options(
+    env: Mapping[str, str] | None, anonymous: bool
+) -> tuple[str, str | None, dict[str, Any]]:
     source = os.environ if env is None else env
     url = source.get(ENV_URL, "").strip()
     if not url:
-        raise ValueError(f"{ENV_URL} is not set (the Mattermost server URL)")
+        raise ConfigurationError(
+            f"{ENV_URL} is not set: export {ENV_URL}=https://your-mattermost-server "
+            "(the server root, /api/v4 optional)"
+        )
     token = source.get(ENV_TOKEN, "").strip() or None
+    if token is None and not anonymous:
+        raise ConfigurationError(
+            f"{ENV_TOKEN} is not set: export {ENV_TOKEN}=<a personal access, bot or session "
+            "token>, or call from_env(anonymous=True) for a client without a token"
+        )
     extra: dict[str, Any] = {}
     ca = source.get(ENV_CA_BUNDLE, "").strip()
     if ca:
@@ -238,16 +266,88 @@ def _detailed(fn: Callable[..., Any]) -> Callable[..., Any]:
     return detailed  # type: ignore[no-any-return]
 
 
-def _unwrap(response: Response[Any]) -> Any:
+def _check_arguments(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """A wrong argument names the function the user passed (not its ``*_detailed`` twin)."""
+    import difflib
+    import inspect
+
+    signature = inspect.signature(fn)
+    names = [p for p in signature.parameters if p != "client"]
+    unknown = [k for k in kwargs if k not in names]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problem = f"got an unexpected keyword argument {unknown[0]!r}{hint}"
+    else:
+        try:
+            signature.bind(*args, client=None, **kwargs)
+        except TypeError as exc:
+            problem = str(exc)
+        else:
+            return
+    where = f"{fn.__module__}.{fn.__name__}".removeprefix("mattermost_api.api.")
+    raise TypeError(f"{where}(): {problem}; its parameters are: {', '.join(names) or '(none)'}")
+
+
+def _unwrap(response: Response[Any], call: str, allow_empty: bool = False) -> Any:
     from mattermost_api.models.app_error import AppError
 
     parsed = response.parsed
     status = int(response.status_code)
     if isinstance(parsed, AppError) or status >= 400:  # pragma: no cover - the hook raised
         raise error_from_response(httpx.Response(status, content=response.content))
-    if parsed is None:
-        raise UnexpectedResponseError(status, response.content.decode("utf-8", "replace"))
+    if parsed is None and not (allow_empty and 200 <= status < 300):
+        raise UnexpectedResponseError.from_response(_raw(response), call)
     return parsed
+
+
+def _raw(response: Response[Any]) -> httpx.Response:
+    """The httpx response behind a generated ``Response`` (with its request, for messages)."""
+    raw = last_response()
+    if raw is not None and raw.status_code == int(response.status_code):
+        return raw
+    return httpx.Response(
+        int(response.status_code), headers=response.headers, content=response.content
+    )
+
+
+def _send(
+    operation: Callable[..., Response[Any]],
+    client: AuthenticatedClient,
+    call: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Response[Any]:
+    try:
+        return operation(*args, client=client, **kwargs)
+    except UnexpectedStatus as exc:
+        raise from_unexpected_status(exc, last_response(), call) from None
+    except json.JSONDecodeError as exc:  # orjson's is a subclass too
+        raise not_json_error(last_response(), call) from exc
+
+
+async def _asend(
+    operation: Callable[..., Awaitable[Response[Any]]],
+    client: AuthenticatedClient,
+    call: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Response[Any]:
+    try:
+        return await operation(*args, client=client, **kwargs)
+    except UnexpectedStatus as exc:
+        raise from_unexpected_status(exc, last_response(), call) from None
+    except json.JSONDecodeError as exc:
+        raise not_json_error(last_response(), call) from exc
+
+
+def _sslopt(verify: bool | ssl.SSLContext) -> dict[str, Any]:
+    """websocket-client's TLS options for the facade's ``verify``."""
+    if verify is False:
+        return {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
+    if isinstance(verify, ssl.SSLContext):
+        return {"context": verify}
+    return {}
 
 
 class _Facade:
@@ -290,10 +390,17 @@ class _Facade:
         self._closed = False
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, anonymous: bool = False, **options: Any
+    ) -> Self:
         """Build from ``MM_URL``, ``MM_TOKEN`` and optional ``MM_CA_BUNDLE`` (``env``
-        defaults to ``os.environ``); keyword ``options`` as for the constructor."""
-        url, token, extra = _env_options(env)
+        defaults to ``os.environ``); keyword ``options`` as for the constructor.
+
+        A missing ``MM_URL`` or ``MM_TOKEN`` raises
+        :class:`~mattermost_ext.errors.ConfigurationError` naming the variable;
+        ``anonymous=True`` builds a client without a token on purpose (log in later).
+        """
+        url, token, extra = _env_options(env, anonymous)
         return cls(url, token, **{**extra, **options})
 
     # -- what users read ------------------------------------------------------------------
@@ -329,6 +436,17 @@ class _Facade:
         state = ", closed" if self._closed else ""
         return f"{type(self).__name__}(url={self._url!r}, token={token!r}{state})"
 
+    def _listener_options(self, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        if self._token is None:
+            raise ConfigurationError(
+                f"{type(self).__name__}.listener() needs a token: the client has none "
+                "(pass one, or log in first)"
+            )
+        sslopt = _sslopt(self._verify)
+        if sslopt and "sslopt" not in options:
+            options = {**options, "sslopt": sslopt}
+        return self._token.reveal(), options
+
     def _wrong_flavour(self, other: str) -> str:
         return (
             f"{type(self).__name__}.api serves the generated {self._flavour}() functions; "
@@ -336,7 +454,7 @@ class _Facade:
         )
 
 
-class Mattermost(_Facade):
+class Mattermost(_Facade, Namespaces):
     """Synchronous facade.  ``with Mattermost(url, token) as mm: ...``
 
     Args:
@@ -401,17 +519,35 @@ class Mattermost(_Facade):
         ``UnexpectedStatus`` is translated too.
         """
         detailed = _detailed(fn)
-        try:
-            response = detailed(*args, client=self._api, **kwargs)
-        except UnexpectedStatus as exc:
-            raise from_unexpected_status(exc) from None
-        return _unwrap(response)  # type: ignore[no-any-return]
+        _check_arguments(fn, args, kwargs)
+        call = fn.__module__.removeprefix("mattermost_api.api.")
+        return _unwrap(_send(detailed, self._api, call, args, kwargs), call)  # type: ignore[no-any-return]
+
+    def _request(
+        self,
+        operation: Callable[..., Response[Any]],
+        call: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        allow_empty: bool,
+    ) -> Any:
+        """THE seam: every ``mm.<tag>.<operation>(...)`` of the generated namespaces ends here
+        (``mattermost_api.namespaces._seam.Requester``)."""
+        return _unwrap(_send(operation, self._api, call, args, kwargs), call, allow_empty)
 
     def me(self) -> User:
         """The user the token belongs to (``GET /api/v4/users/me``): verifies the token."""
-        from .auth import verify_token
+        return self.users.get_user("me")
 
-        return verify_token(self)
+    def listener(self, **options: Any) -> Listener:
+        """A WebSocket :class:`~mattermost_ext.listener.Listener` for this server, with this
+        client's URL, token, TLS settings (``verify``/CA bundle) and httpx client (for the
+        catch-up requests); ``options`` as for ``Listener``."""
+        from .listener import Listener
+
+        token, options = self._listener_options(options)
+        options.setdefault("http_client", self._http)
+        return Listener(self._url, token, **options)
 
     @classmethod
     def login(
@@ -463,7 +599,7 @@ class Mattermost(_Facade):
         self.close()
 
 
-class AsyncMattermost(_Facade):
+class AsyncMattermost(_Facade, AsyncNamespaces):
     """Asyncio facade.  ``async with AsyncMattermost(url, token) as mm: ...``
 
     Same arguments as :class:`Mattermost`; ``transport`` is an ``httpx.AsyncBaseTransport``
@@ -513,17 +649,42 @@ class AsyncMattermost(_Facade):
         """Await a generated ``asyncio`` function with ``client=self.api``; as
         :meth:`Mattermost.call`."""
         detailed = _detailed(fn)
-        try:
-            response = await detailed(*args, client=self._api, **kwargs)
-        except UnexpectedStatus as exc:
-            raise from_unexpected_status(exc) from None
-        return _unwrap(response)  # type: ignore[no-any-return]
+        _check_arguments(fn, args, kwargs)
+        call = fn.__module__.removeprefix("mattermost_api.api.")
+        response = await _asend(detailed, self._api, call, args, kwargs)
+        return _unwrap(response, call)  # type: ignore[no-any-return]
+
+    async def _arequest(
+        self,
+        operation: Callable[..., Awaitable[Response[Any]]],
+        call: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        allow_empty: bool,
+    ) -> Any:
+        """THE seam of the async namespaces (``mattermost_api.namespaces._seam``)."""
+        response = await _asend(operation, self._api, call, args, kwargs)
+        return _unwrap(response, call, allow_empty)
 
     async def me(self) -> User:
         """The user the token belongs to (``GET /api/v4/users/me``)."""
-        from .auth import averify_token
+        return await self.users.get_user("me")
 
-        return await averify_token(self)
+    def listener(self, **options: Any) -> AsyncListener:
+        """An :class:`~mattermost_ext.aio_listener.AsyncListener` with this client's URL,
+        token and TLS settings; ``options`` as for ``AsyncListener``."""
+        from .aio_listener import AsyncListener
+
+        token, options = self._listener_options(options)
+        if "http_client" not in options:
+            if self._listener_http is None:
+                self._listener_http = httpx.Client(
+                    timeout=self._timeout, verify=self._verify, proxy=self._proxy
+                )
+            options["http_client"] = self._listener_http
+        return AsyncListener(self._url, token, **options)
+
+    _listener_http: httpx.Client | None = None
 
     @classmethod
     async def login(
@@ -561,6 +722,8 @@ class AsyncMattermost(_Facade):
         if not self._closed:
             self._closed = True
             await self._http.aclose()
+            if self._listener_http is not None:
+                self._listener_http.close()
 
     async def __aenter__(self) -> Self:
         return self

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mattermost_ext._validation import (
     BuilderError,
@@ -41,6 +41,9 @@ from mattermost_ext._validation import (
     join,
 )
 from mattermost_ext.attachments import ActionOption
+
+if TYPE_CHECKING:
+    from mattermost_api.models.open_interactive_dialog_body import OpenInteractiveDialogBody
 
 __all__ = [
     "BoolElement",
@@ -530,6 +533,15 @@ class OpenDialogRequest:
             "url": self.url,
             "dialog": self.dialog._build("dialog"),
         }
+
+    def to_body(self) -> OpenInteractiveDialogBody:
+        """The validated request as the generated model
+        ``mm.integration_actions.open_interactive_dialog(body=...)`` takes."""
+        from mattermost_api.models.open_interactive_dialog_body import (
+            OpenInteractiveDialogBody,
+        )
+
+        return OpenInteractiveDialogBody.from_dict(self.to_dict())
 
 
 class DialogResponseType(StrEnum):

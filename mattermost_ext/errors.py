@@ -12,8 +12,11 @@
     │   └── ServerError                  5xx
     ├── TransportError                   no HTTP answer: connection refused/reset, TLS, DNS
     │   └── TimeoutError                 connect/read/write/pool timeout (a builtins.TimeoutError)
-    ├── UnexpectedResponseError          a 2xx/3xx the spec does not document, raised only when the
-    │                                    generated client runs with raise_on_unexpected_status
+    ├── UnexpectedResponseError          a 2xx/3xx answer the operation cannot use: a status the
+    │                                    spec does not document (a redirect: its Location), or
+    │                                    not JSON where JSON is expected (an HTML page: wrong URL?)
+    ├── ConfigurationError               (also a ValueError) the client cannot be built as asked,
+    │                                    e.g. from_env() without MM_URL or MM_TOKEN
     ├── WebhookError                     (webhooks) posting to a hook URL failed; hook id redacted
     └── ListenerError                    (listener) the WebSocket listener
         ├── NotConnectedError            sending while disconnected
@@ -45,6 +48,7 @@ from __future__ import annotations
 import builtins
 import json
 import math
+import re
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
@@ -53,12 +57,13 @@ from typing import Any
 import httpx
 
 from ._redact import redact_url
-from .attachments import BuilderError
+from ._validation import BuilderError
 
 __all__ = [
     "ApiError",
     "BadRequestError",
     "BuilderError",
+    "ConfigurationError",
     "ForbiddenError",
     "MattermostError",
     "NotFoundError",
@@ -71,11 +76,14 @@ __all__ = [
     "error_from_response",
     "from_httpx_error",
     "from_unexpected_status",
+    "not_json_error",
     "parse_retry_after",
     "raise_for_response",
 ]
 
 _BODY_LIMIT = 64 * 1024  # bytes of an error body kept on the exception
+_PREVIEW = 200  # characters of an unexpected body shown in a message
+_HTML_HINT = "this looks like an HTML page: is this the Mattermost server's URL?"
 
 
 class MattermostError(Exception):
@@ -223,20 +231,134 @@ class TimeoutError(TransportError, builtins.TimeoutError):
     """A connect, read, write or pool timeout (also a ``builtins.TimeoutError``)."""
 
 
-class UnexpectedResponseError(MattermostError):
-    """A status the spec does not document, reported by the generated layer.
+class ConfigurationError(MattermostError, ValueError):
+    """The client cannot be built as asked (a missing ``MM_URL``/``MM_TOKEN``, no token for a
+    listener); the message names what is missing and what to do."""
 
-    Raised only for generated calls made while ``raise_on_unexpected_status`` is on (non-2xx
-    statuses never get that far: they raise an :class:`ApiError` first).
+
+class UnexpectedResponseError(MattermostError):
+    """A 2xx/3xx answer the operation cannot use.
+
+    * a status the spec does not document for the operation (for a redirect, the message and
+      :attr:`location` give the ``Location``; the facade does not follow redirects unless built
+      with ``follow_redirects=True``);
+    * a body that is not JSON where the operation expects JSON (:attr:`content_type` and the
+      first bytes of the body in the message; an HTML page gets a hint that the URL is probably
+      not the Mattermost server's).
+
+    Attributes: ``status``, ``body`` (text, at most 64 KiB), ``method``, ``url`` (credential-like
+    query values masked), ``content_type``, ``location``.
     """
 
-    def __init__(self, status: int, body: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        content_type: str | None = None,
+        location: str | None = None,
+        problem: str | None = None,
+    ) -> None:
         self.status = status
         self.body = body
-        super().__init__(f"status {status} not documented by the spec for this operation")
+        self.method = method
+        self.url = url
+        self.content_type = content_type
+        self.location = location
+        self.problem = problem
+        text = problem or f"status {status} not documented by the spec for this operation"
+        if location:
+            text += f"; redirected to {location} (use that URL, or follow_redirects=True)"
+        if method and url:
+            text += f" ({method} {url})"
+        super().__init__(text)
+
+    @classmethod
+    def from_response(cls, response: httpx.Response, call: str = "") -> UnexpectedResponseError:
+        """An undocumented status of ``response`` (whose body has been read)."""
+        method, url = _request_of(response)
+        location = response.headers.get("location")
+        where = f"{call}(): " if call else ""
+        return cls(
+            response.status_code,
+            _text_of(response),
+            method=method,
+            url=url,
+            content_type=response.headers.get("content-type"),
+            location=redact_url(location) if location else None,
+            problem=f"{where}status {response.status_code} not documented by the spec for "
+            "this operation",
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.status, self.body))
+        return (_rebuild_unexpected, (type(self), self.status, self.body, self.__dict__.copy()))
+
+
+def _rebuild_unexpected(
+    cls: type[UnexpectedResponseError], status: int, body: str, state: dict[str, Any]
+) -> UnexpectedResponseError:
+    keys = ("method", "url", "content_type", "location", "problem")
+    return cls(status, body, **{k: state.get(k) for k in keys})
+
+
+def _request_of(response: httpx.Response) -> tuple[str | None, str | None]:
+    try:
+        request = response.request
+    except RuntimeError:  # a Response built without a request
+        return None, None
+    return request.method, redact_url(request.url.copy_with(fragment=None))
+
+
+def _text_of(response: httpx.Response) -> str:
+    try:
+        raw = response.content[:_BODY_LIMIT]
+    except httpx.ResponseNotRead:
+        return ""
+    return raw.decode(response.encoding or "utf-8", errors="replace")
+
+
+def _looks_like_html(content_type: str, text: str) -> bool:
+    head = text.lstrip()[:100].lower()
+    return "html" in content_type.lower() or head.startswith(("<!doctype html", "<html"))
+
+
+def _html_summary(text: str, size: int) -> str:
+    """``an HTML page (3120 bytes, title '404 Not Found')`` rather than the whole page."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+    shown = " ".join(title.group(1).split())[:_PREVIEW] if title else ""
+    about = f"{size} bytes, title {shown!r}" if shown else f"{size} bytes"
+    return f"an HTML page ({about}) instead of Mattermost's JSON error"
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return repr(flat[:_PREVIEW] + ("..." if len(flat) > _PREVIEW else ""))
+
+
+def not_json_error(response: httpx.Response | None, call: str = "") -> UnexpectedResponseError:
+    """The error for a success status whose body is not the JSON the operation expects."""
+    where = f"{call}(): " if call else ""
+    if response is None:
+        return UnexpectedResponseError(0, "", problem=f"{where}the answer is not JSON")
+    text = _text_of(response)
+    content_type = response.headers.get("content-type", "")
+    problem = (
+        f"{where}expected JSON, got {response.status_code} {content_type or 'no content type'}: "
+        f"{_preview(text) if text.strip() else 'an empty body'}"
+    )
+    if _looks_like_html(content_type, text):
+        problem += f"; {_HTML_HINT}"
+    method, url = _request_of(response)
+    return UnexpectedResponseError(
+        response.status_code,
+        text,
+        method=method,
+        url=url,
+        content_type=content_type or None,
+        problem=problem,
+    )
 
 
 _STATUS_CLASSES: dict[int, type[ApiError]] = {
@@ -316,13 +438,15 @@ def error_from_response(response: httpx.Response) -> ApiError:
         detailed = _str_or_none(data.get("detailed_error")) or ""
         request_id = _str_or_none(data.get("request_id")) or request_id
     if not message and error_id is None:
-        message = text.strip()[:500] or response.reason_phrase
-    try:
-        request = response.request
-        method: str | None = request.method
-        url: str | None = redact_url(request.url.copy_with(fragment=None))
-    except RuntimeError:  # a Response built without a request
-        method = url = None
+        flat = " ".join(text.split())
+        content_type = response.headers.get("content-type", "")
+        if len(flat) > _PREVIEW and _looks_like_html(content_type, text):
+            message = _html_summary(text, len(raw))
+            if response.status_code in (404, 405):
+                message += f"; {_HTML_HINT}"
+        else:
+            message = flat[:500] or response.reason_phrase
+    method, url = _request_of(response)
     cls = _class_for(response.status_code)
     err = cls(
         response.status_code,
@@ -358,24 +482,42 @@ def raise_for_response(response: httpx.Response) -> None:
     raise error_from_response(response)
 
 
-def from_httpx_error(exc: httpx.TransportError) -> TransportError:
-    """Our :class:`TransportError` (or :class:`TimeoutError`) for an httpx transport failure."""
-    method = url = None
-    try:
-        method = exc.request.method
-        url = redact_url(exc.request.url)
-    except RuntimeError:
-        pass
+def from_httpx_error(
+    exc: httpx.TransportError, request: httpx.Request | None = None
+) -> TransportError:
+    """Our :class:`TransportError` (or :class:`TimeoutError`) for an httpx transport failure;
+    the message names the host and the request (``request``: when the exception carries none,
+    as inside a transport)."""
+    method = url = host = None
+    if request is None:
+        try:
+            request = exc.request
+        except RuntimeError:
+            request = None
+    if request is not None:
+        method = request.method
+        url = redact_url(request.url)
+        port = request.url.port
+        host = f"{request.url.host}{f':{port}' if port else ''}"
     cls = TimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-    return cls(
-        f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, method=method, url=url
-    )
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if host:
+        verb = "timed out talking to" if cls is TimeoutError else "cannot reach"
+        detail = f"{verb} {host}: {detail}"
+    return cls(detail, method=method, url=url)
 
 
-def from_unexpected_status(exc: Exception) -> MattermostError:
-    """Translate ``mattermost_api.errors.UnexpectedStatus`` into this tree."""
+def from_unexpected_status(
+    exc: Exception, response: httpx.Response | None = None, call: str = ""
+) -> MattermostError:
+    """Translate ``mattermost_api.errors.UnexpectedStatus`` into this tree (``response``: the
+    httpx response it came from, for the method, URL and a redirect's ``Location``)."""
     status = int(getattr(exc, "status_code", 0))
     content = getattr(exc, "content", b"")
+    if response is not None and response.status_code == status:
+        if status >= 400:
+            return error_from_response(response)
+        return UnexpectedResponseError.from_response(response, call)
     if status >= 400:
         response = httpx.Response(status, content=content)
         return error_from_response(response)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from mattermost_api.models.file_info import FileInfo
     from mattermost_api.models.post import Post
 
-    from .client import AsyncMattermost, Mattermost
+    from ._client_protocol import AsyncClient, SyncClient
 
 __all__ = [
     "MAX_FILES_PER_POST",
@@ -105,7 +105,7 @@ def _file_infos(response: httpx.Response) -> list[FileInfo]:
     return [FileInfo.from_dict(info) for info in infos]
 
 
-def upload_files(mm: Mattermost, channel_id: str, files: Sequence[FileSource]) -> list[FileInfo]:
+def upload_files(mm: SyncClient, channel_id: str, files: Sequence[FileSource]) -> list[FileInfo]:
     """Upload files to a channel (not yet posted); their ``FileInfo``s, ids included."""
     with contextlib.ExitStack() as stack:
         response = mm.http.post(
@@ -118,7 +118,7 @@ def upload_files(mm: Mattermost, channel_id: str, files: Sequence[FileSource]) -
 
 
 async def aupload_files(
-    mm: AsyncMattermost, channel_id: str, files: Sequence[FileSource]
+    mm: AsyncClient, channel_id: str, files: Sequence[FileSource]
 ) -> list[FileInfo]:
     with contextlib.ExitStack() as stack:
         response = await mm.http.post(
@@ -152,7 +152,7 @@ def _post_body(
 
 
 def post_files(
-    mm: Mattermost,
+    mm: SyncClient,
     channel_id: str,
     files: Sequence[FileSource],
     message: str = "",
@@ -170,7 +170,7 @@ def post_files(
 
 
 async def apost_files(
-    mm: AsyncMattermost,
+    mm: AsyncClient,
     channel_id: str,
     files: Sequence[FileSource],
     message: str = "",
@@ -214,7 +214,7 @@ def _path(file_id: str) -> str:
 
 
 def download_file(
-    mm: Mattermost,
+    mm: SyncClient,
     file_id: str,
     dest: str | os.PathLike[str] | IO[bytes],
     *,
@@ -249,7 +249,7 @@ def download_file(
 
 
 async def adownload_file(
-    mm: AsyncMattermost,
+    mm: AsyncClient,
     file_id: str,
     dest: str | os.PathLike[str] | IO[bytes],
     *,

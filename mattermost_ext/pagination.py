@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from mattermost_api.models.app_error import AppError
     from mattermost_api.models.post import Post
 
-    from .client import AsyncMattermost, Mattermost
+    from ._client_protocol import AsyncClient, SyncClient
 
 __all__ = [
     "MAX_PER_PAGE",
@@ -64,11 +64,12 @@ def _check_per_page(per_page: int) -> None:
 
 
 def _client_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    from .client import _Facade
+    """``client=mm`` (a facade) -> ``client=mm.api`` (the generated client it holds)."""
+    from mattermost_api.client import AuthenticatedClient
 
-    client = kwargs.get("client")
-    if isinstance(client, _Facade):
-        kwargs = {**kwargs, "client": client.api}
+    api = getattr(kwargs.get("client"), "api", None)
+    if isinstance(api, AuthenticatedClient):
+        kwargs = {**kwargs, "client": api}
     return kwargs
 
 
@@ -224,16 +225,16 @@ def _oldest_first_sync(
     return oldest
 
 
-def _http_of(client: Mattermost | AuthenticatedClient) -> httpx.Client:
-    from .client import Mattermost
+def _http_of(client: SyncClient | AuthenticatedClient) -> httpx.Client:
+    from mattermost_api.client import AuthenticatedClient
 
-    if isinstance(client, Mattermost):
-        return client.http
-    return client.get_httpx_client()
+    if isinstance(client, AuthenticatedClient):
+        return client.get_httpx_client()
+    return client.http
 
 
 def iter_channel_posts(
-    client: Mattermost | AuthenticatedClient,
+    client: SyncClient | AuthenticatedClient,
     channel_id: str,
     *,
     since_post_id: str | None = None,
@@ -282,7 +283,7 @@ async def _oldest_first_async(
 
 
 async def aiter_channel_posts(
-    client: AsyncMattermost | AuthenticatedClient,
+    client: AsyncClient | AuthenticatedClient,
     channel_id: str,
     *,
     since_post_id: str | None = None,
@@ -291,12 +292,14 @@ async def aiter_channel_posts(
     include_deleted: bool = False,
 ) -> AsyncIterator[Post]:
     """:func:`iter_channel_posts` for :class:`~mattermost_ext.AsyncMattermost`."""
-    from .client import AsyncMattermost
+    from mattermost_api.client import AuthenticatedClient
 
     _check_per_page(per_page)
     if direction not in ("forward", "backward"):
         raise ValueError(f"direction must be 'forward' or 'backward', got {direction!r}")
-    http = client.http if isinstance(client, AsyncMattermost) else client.get_async_httpx_client()
+    http = (
+        client.get_async_httpx_client() if isinstance(client, AuthenticatedClient) else client.http
+    )
     forward = direction == "forward"
     walker = _Walker(channel_id, since_post_id, forward, per_page, include_deleted)
     if forward and since_post_id is None:

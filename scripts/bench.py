@@ -177,6 +177,11 @@ IMPORT_OURS = (
     "from mattermost_api.api.users import get_user\n"
     "AuthenticatedClient(base_url='http://127.0.0.1:1', token='t')"
 )
+IMPORT_FACADE = (  # issue 13: the namespaced client, one namespace and the module its call uses
+    "from mattermost_ext import Mattermost\n"
+    "import mattermost_api.namespaces.users\n"
+    "import mattermost_api.api.users.get_user"
+)
 TIMED = "import time as _t\n_t0 = _t.perf_counter()\n{code}\nprint(_t.perf_counter() - _t0)"
 
 
@@ -201,7 +206,12 @@ def _run_timed(code: str, env: dict[str, str]) -> tuple[float, float]:
 
 def bench_import(rounds: int, pycache: str) -> list[Result]:
     env = _child_env(pycache)
-    snippets = {"pass": IMPORT_PASS, "httpx": IMPORT_HTTPX, "ours": IMPORT_OURS}
+    snippets = {
+        "pass": IMPORT_PASS,
+        "httpx": IMPORT_HTTPX,
+        "ours": IMPORT_OURS,
+        "facade": IMPORT_FACADE,
+    }
     for code in snippets.values():  # warm the bytecode cache and the OS file cache
         for _ in range(2):
             _run_timed(code, env)
@@ -216,13 +226,16 @@ def bench_import(rounds: int, pycache: str) -> list[Result]:
     start = statistics.median(wall["pass"])
     ratios = [(o - start) / (h - start) for o, h in zip(wall["ours"], wall["httpx"], strict=True)]
     inner_ratios = [o / h for o, h in zip(inner["ours"], inner["httpx"], strict=True)]
+    facade = [(o - start) / (h - start) for o, h in zip(wall["facade"], wall["httpx"], strict=True)]
     print(f"  python -c pass            {_ms(wall['pass'])}")
     print(f"  python -c 'import httpx'  {_ms(wall['httpx'])}")
     print(f"  python -c client+endpoint {_ms(wall['ours'])}")
+    print(f"  python -c Mattermost+users namespace+endpoint {_ms(wall['facade'])}")
     print(f"  in-process: httpx {_ms(inner['httpx'])}, client+endpoint {_ms(inner['ours'])}")
     return [
         Result("import client+endpoint / import httpx", ratios, 1.5, False),
         Result("  same, timed inside the interpreter", inner_ratios, 0, False),
+        Result("import Mattermost+namespace+endpoint / httpx", facade, 1.5, False),
     ]
 
 

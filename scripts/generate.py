@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from specbuild.bundle import Bundle, bundle, operations
 from specbuild.codegen import PACKAGE, run_generator, stamp_headers
 from specbuild.errors import SpecError
+from specbuild.namespaces import write_namespaces
 from specbuild.identity import by_module, spec_module
 from specbuild.overrides import (
     Outcome,
@@ -240,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             (package_dir / "_spec.py").write_text(
                 spec_module(built.spec, by_module(built.document, package_dir), plugin_packages)
             )
+            write_namespaces(built.document, package_dir)  # mm.<tag>.<operation> (issue 13)
             stamp_headers(package_dir, built.spec.version or built.spec.source)
             summary = summarize(built.document, package_dir, generator_output)
             (built_dir / "summary.json").write_text(

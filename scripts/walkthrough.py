@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The seed walkthrough (../shared/seed/), step by step, through the generated client.
+"""The seed walkthrough (../shared/seed/), step by step, through the namespaced client.
 
     python scripts/walkthrough.py      # uses MM_URL + MM_ADMIN_TOKEN, else starts the local server
 
@@ -13,30 +13,17 @@ Each step is a function the integration tests call too.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import websocket
-from mattermost_api import AuthenticatedClient
-from mattermost_api.api.posts import create_post
-from mattermost_api.api.system import get_analytics_old
-from mattermost_api.api.users import create_user_access_token, get_user
-from mattermost_api.models import (
-    CreatePostBody,
-    CreatePostBodyProps,
-    CreateUserAccessTokenBody,
-    Post,
-    User,
-    UserAccessToken,
-)
+from mattermost_api.models import AnalyticsRow, Post, User, UserAccessToken
 
-from mattermost_ext.attachments import Attachment, AttachmentField, post_body
+from mattermost_ext import Attachment, EventName, Mattermost, RateLimitError
+from mattermost_ext.attachments import AttachmentField, post_body
 
 
 @dataclass(frozen=True)
@@ -47,41 +34,33 @@ class Server:
     channel_id: str
 
 
-def client(server: Server, token: str) -> AuthenticatedClient:
-    return AuthenticatedClient(base_url=server.url, token=token, raise_on_unexpected_status=True)
+def client(server: Server, token: str, **options: Any) -> Mattermost:
+    return Mattermost(server.url, token, **options)
 
 
 def step_create_token(server: Server) -> UserAccessToken:
     """Create a personal access token for the regular user (as the admin)."""
     with client(server, server.admin_token) as admin:
-        result = create_user_access_token.sync(
-            client=admin,
-            user_id=server.user_id,
-            body=CreateUserAccessTokenBody(description="seed walkthrough"),
-        )
-    assert isinstance(result, UserAccessToken), result
-    return result
+        return admin.users.create_user_access_token(server.user_id, description="seed walkthrough")
 
 
 def step_users_me(server: Server, token: str) -> tuple[User, httpx.Headers]:
-    """GET /api/v4/users/me with Authorization: Bearer <token>."""
+    """GET /api/v4/users/me with Authorization: Bearer <token> (the model, then the headers
+    of the same request made raw through the client's httpx stack)."""
     with client(server, token) as user:
-        response = get_user.sync_detailed(client=user, user_id="me")
-    assert isinstance(response.parsed, User), response.content[:200]
-    return response.parsed, response.headers
+        me = user.users.get_user("me")
+        headers = user.http.get("/api/v4/users/me").headers
+    return me, headers
 
 
 def step_create_post(server: Server, token: str, message: str) -> Post:
-    body = CreatePostBody(channel_id=server.channel_id, message=message)
     with client(server, token) as user:
-        post = create_post.sync(client=user, body=body)
-    assert isinstance(post, Post), post
-    return post
+        return user.posts.create_post(channel_id=server.channel_id, message=message)
 
 
 def step_post_with_attachments(server: Server, token: str) -> tuple[Post, dict[str, Any]]:
     """A post whose props carry message attachments, built with mattermost_ext."""
-    built = post_body(
+    body = post_body(
         channel_id=server.channel_id,
         message="Create post by REST API",
         attachments=[
@@ -94,67 +73,65 @@ def step_post_with_attachments(server: Server, token: str) -> tuple[Post, dict[s
             ),
         ],
     )
-    body = CreatePostBody(
-        channel_id=built["channel_id"],
-        message=built["message"],
-        props=CreatePostBodyProps.from_dict(built["props"]),
-    )
     with client(server, token) as user:
-        post = create_post.sync(client=user, body=body)
-    assert isinstance(post, Post), post
-    return post, built
+        post = user.posts.create_post(body=body)
+    return post, body.to_dict()
 
 
-def step_analytics(server: Server, name: str | None = None) -> list[Any]:
+def step_analytics(server: Server, name: str | None = None) -> list[AnalyticsRow]:
     """GET /api/v4/analytics/old (system admin), optionally ?name=post_counts_day."""
-    kwargs: dict[str, Any] = {"name": name} if name else {}
     with client(server, server.admin_token) as admin:
-        rows = get_analytics_old.sync(client=admin, **kwargs)
-    assert isinstance(rows, list), rows
-    return rows
+        if name:
+            return admin.system.get_analytics_old(name=name)
+        return admin.system.get_analytics_old()
 
 
 def step_rate_limit(server: Server, token: str, attempts: int = 200) -> dict[str, Any]:
-    """With rate limiting on: X-Ratelimit-* headers on answers, then a 429 provoked."""
+    """With rate limiting on: X-Ratelimit-* headers on answers, then a 429 provoked
+    (retries off, so the first 429 raises)."""
     seen: dict[str, Any] = {}
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}) as http:
+    with client(server, token, retry=None) as user:
         for i in range(attempts):
-            response = http.get("/api/v4/users/me")
+            try:
+                response = user.http.get("/api/v4/users/me")
+            except RateLimitError as err:
+                seen["429_after"] = i + 1
+                seen["429_body"] = err.body.strip()[:80]
+                seen["429_reset"] = err.headers.get("x-ratelimit-reset")
+                break
             if "headers" not in seen and "X-Ratelimit-Limit" in response.headers:
                 seen["headers"] = {
                     k: v for k, v in response.headers.items() if k.lower().startswith("x-ratelimit")
                 }
-            if response.status_code == 429:
-                seen["429_after"] = i + 1
-                seen["429_body"] = response.text.strip()[:80]
-                seen["429_reset"] = response.headers.get("X-Ratelimit-Reset")
-                break
     return seen
 
 
 def step_websocket_posted(server: Server, token: str, timeout: float = 10.0) -> dict[str, Any]:
-    """Connect to /api/v4/websocket, authenticate, post over REST, receive `posted`."""
-    ws_url = server.url.replace("http", "ws", 1) + "/api/v4/websocket"
-    ws = websocket.create_connection(ws_url, timeout=timeout)
-    try:
-        ws.send(json.dumps({"seq": 1, "action": "authentication_challenge",
-                            "data": {"token": token}}))  # fmt: skip
-        deadline = time.monotonic() + timeout
-        hello = None
-        while hello is None and time.monotonic() < deadline:
-            message = json.loads(ws.recv())
-            if message.get("event") == "hello":
-                hello = message
-        post = step_create_post(server, token, "seen over the WebSocket")
-        while time.monotonic() < deadline:
-            message = json.loads(ws.recv())
-            if message.get("event") == "posted":
-                posted = json.loads(message["data"]["post"])
-                if posted["id"] == post.id:
-                    return {"hello": hello, "event": message, "post": posted}
-        raise TimeoutError("no posted event for the REST post")
-    finally:
-        ws.close()
+    """The client's listener (/api/v4/websocket, authentication challenge): hello, then the
+    `posted` event for a post made over REST."""
+    with client(server, token) as user:
+        listener = user.listener(auth="challenge", reconnect=False)
+        try:
+            hello: dict[str, Any] | None = None
+            post: Post | None = None
+            for event in listener.events(timeout=timeout):
+                if event.name == EventName.HELLO and hello is None:
+                    hello = {"event": "hello", "data": dict(event.data), "seq": event.seq}
+                    post = user.posts.create_post(
+                        channel_id=server.channel_id, message="seen over the WebSocket"
+                    )
+                elif event.name == EventName.POSTED and post is not None:
+                    posted = event.payload.post
+                    if isinstance(posted, Post) and posted.id == post.id:
+                        message = {
+                            "event": "posted",
+                            "seq": event.seq,
+                            "broadcast": dict(event.raw_broadcast or {}),
+                        }
+                        return {"hello": hello, "event": message, "post": posted.to_dict()}
+        finally:
+            listener.close()
+    raise TimeoutError("no posted event for the REST post")
 
 
 def server_from_env_or_local() -> tuple[Server, Any]:
@@ -175,6 +152,7 @@ def main() -> int:
     print(f"server {server.url}")
     token = step_create_token(server)
     print(f"1. personal access token created: id {token.id} (the token itself is not printed)")
+    assert isinstance(token.token, str)
     me, headers = step_users_me(server, str(token.token))
     print(f"2. GET users/me -> {me.username} (X-Version-Id {headers.get('X-Version-Id')})")
     post = step_create_post(server, str(token.token), "Create post by REST API")

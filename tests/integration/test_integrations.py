@@ -295,7 +295,7 @@ def test_attachment_post_via_rest(env: Env, fake: FakeIntegration) -> None:
         message="rich post",
         attachments=_rich_attachments(fake),
         props={"ci_run": "42"},
-    )
+    ).to_dict()
     created = env.user.post("/posts", body, expect=201)
     read = env.user.get(f"/posts/{created['id']}")
     assert read["message"] == "rich post"
@@ -368,7 +368,7 @@ def test_button_click_end_to_end(env: Env, fake: FakeIntegration) -> None:
                 ],
             )
         ],
-    )
+    ).to_dict()
     post = env.user.post("/posts", body, expect=201)
     answer = env.user.post(f"/posts/{post['id']}/actions/approve", {})
     assert answer["status"] == "OK"
@@ -418,7 +418,7 @@ def test_menu_selection_end_to_end(env: Env, fake: FakeIntegration) -> None:
                 ]
             )
         ],
-    )
+    ).to_dict()
     post = env.user.post("/posts", body, expect=201)
     env.user.post(f"/posts/{post['id']}/actions/target", {"selected_option": "prod"})
     assert len(parsed) == 1

@@ -6,6 +6,7 @@ import pickle
 from typing import Any
 
 import pytest
+from mattermost_api.models.create_post_body import CreatePostBody
 
 from mattermost_ext.attachments import (
     MESSAGE_MAX_RUNES,
@@ -160,7 +161,8 @@ def test_post_body_golden() -> None:
         attachments=[Attachment(text="one"), Attachment(text="two", color="danger")],
         props={"from_ci": True},
     )
-    assert body == {
+    assert isinstance(body, CreatePostBody)  # what mm.posts.create_post(body=...) takes
+    assert body.to_dict() == {
         "channel_id": CHANNEL,
         "message": "Deploy finished",
         "props": {
@@ -171,7 +173,7 @@ def test_post_body_golden() -> None:
 
 
 def test_post_body_without_attachments_and_thread_reply() -> None:
-    assert post_body(channel_id=CHANNEL, message="hi", root_id="r" * 26) == {
+    assert post_body(channel_id=CHANNEL, message="hi", root_id="r" * 26).to_dict() == {
         "channel_id": CHANNEL,
         "message": "hi",
         "root_id": "r" * 26,
@@ -180,7 +182,11 @@ def test_post_body_without_attachments_and_thread_reply() -> None:
 
 def test_post_body_attachments_only() -> None:
     body = post_body(channel_id=CHANNEL, attachments=[Attachment(text="x")])
-    assert body == {"channel_id": CHANNEL, "message": "", "props": {"attachments": [{"text": "x"}]}}
+    assert body.to_dict() == {
+        "channel_id": CHANNEL,
+        "message": "",
+        "props": {"attachments": [{"text": "x"}]},
+    }
 
 
 # ------------------------------------------------------------------ validation rules

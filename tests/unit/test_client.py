@@ -28,6 +28,7 @@ from mattermost_ext import (
     normalize_base_url,
 )
 from mattermost_ext.client import USER_AGENT
+from mattermost_ext.errors import ConfigurationError
 from tests.unit import _payloads as payloads
 
 TOKEN = "tok3nvalue0123456789abcdef"
@@ -154,16 +155,24 @@ def test_from_env_missing_url() -> None:
         Mattermost.from_env({"MM_TOKEN": TOKEN})
 
 
-def test_from_env_without_token() -> None:
-    with Mattermost.from_env({"MM_URL": "https://h"}) as mm:
+def test_from_env_without_token_names_mm_token() -> None:
+    with pytest.raises(ConfigurationError, match=r"MM_TOKEN is not set.*anonymous=True"):
+        Mattermost.from_env({"MM_URL": "https://h"})
+    with pytest.raises(ConfigurationError, match="MM_TOKEN"):
+        AsyncMattermost.from_env({"MM_URL": "https://h", "MM_TOKEN": "  "})
+
+
+def test_from_env_anonymous_on_purpose() -> None:
+    with Mattermost.from_env({"MM_URL": "https://h"}, anonymous=True) as mm:
         assert mm.token is None
 
 
 def test_from_env_ca_bundle(tmp_path: Path) -> None:
-    with Mattermost.from_env({"MM_URL": "https://h", "MM_CA_BUNDLE": certifi.where()}) as mm:
+    env = {"MM_URL": "https://h", "MM_TOKEN": "t", "MM_CA_BUNDLE": certifi.where()}
+    with Mattermost.from_env(env) as mm:
         assert isinstance(mm._verify, ssl.SSLContext)
     with pytest.raises(ValueError, match="CA bundle"):
-        Mattermost.from_env({"MM_URL": "https://h", "MM_CA_BUNDLE": str(tmp_path / "nope.pem")})
+        Mattermost.from_env({**env, "MM_CA_BUNDLE": str(tmp_path / "nope.pem")})
 
 
 def test_async_from_env() -> None:

@@ -477,3 +477,18 @@ def test_date_rules() -> None:
 def test_select_refresh() -> None:
     element = SelectElement(display_name="D", name="n", options=OPTS, refresh=True)
     assert element.to_dict()["refresh"] is True
+
+
+def test_open_dialog_request_as_the_generated_body() -> None:
+    from mattermost_api.models.open_interactive_dialog_body import OpenInteractiveDialogBody
+
+    request = OpenDialogRequest(
+        trigger_id="trigger-1",
+        url=URL,
+        dialog=Dialog(
+            callback_id="c", title="T", elements=[TextElement(display_name="E", name="e")]
+        ),
+    )
+    body = request.to_body()  # what mm.integration_actions.open_interactive_dialog takes
+    assert isinstance(body, OpenInteractiveDialogBody)
+    assert body.to_dict() == request.to_dict()

@@ -24,6 +24,7 @@ EXPECTED = {
     "ServerError",
     "TransportError",
     "UnexpectedResponseError",
+    "ConfigurationError",
     "BuilderError",
     # retries
     "RetryPolicy",
@@ -55,6 +56,7 @@ EXPECTED = {
     "Dialog",
     "Event",
     "EventName",
+    "PostData",
     "Listener",
     "ListenerError",
     "AsyncListener",
