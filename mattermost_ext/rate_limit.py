@@ -46,7 +46,9 @@ __all__ = [
 ]
 
 _MAX_NAP: Final = 0.5
-"""A waiter re-checks its slot at least this often (the interval may be re-learnt)."""
+_HEAD_NAP: Final = 0.02
+"""A waiter re-checks its slot at least every ``_HEAD_NAP * (1 + its place in the queue)``
+seconds, at most ``_MAX_NAP``: the server may report tokens the model did not expect."""
 _PROBE_NAP: Final = 0.01
 _MIN_WINDOW: Final = 1.0
 _MIN_TOKENS: Final = 10
@@ -75,15 +77,23 @@ class RateLimitSnapshot:
     """429 answers seen."""
 
 
-def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+def _header_int(headers: Mapping[str, str], name: str, pick: Callable[..., int]) -> int | None:
+    """One ``X-Ratelimit-*`` figure.  Mattermost may apply two limiters to one request (by
+    address and by user) and then sends each header twice (``6, 6``): ``pick`` (min/max)
+    chooses the binding one."""
     value = headers.get(name)
     if value is None:
         return None
-    try:
-        number = int(value.strip())
-    except ValueError:
-        return None
-    return number if number >= 0 else None
+    numbers = []
+    for part in value.split(","):
+        try:
+            number = int(part.strip())
+        except ValueError:
+            return None
+        if number < 0:
+            return None
+        numbers.append(number)
+    return pick(numbers) if numbers else None
 
 
 class RateLimiter:
@@ -162,7 +172,8 @@ class RateLimiter:
             wait = self._slot(ticket.number, interval) - now
             if wait <= _SLACK:
                 return self._go(ticket)
-            return min(wait, _MAX_NAP)
+            place = max(0, ticket.number - self._frontier)
+            return min(wait, _MAX_NAP, _HEAD_NAP * (1 + place))
 
     def _go(self, ticket: Ticket) -> float:
         self._frontier = max(self._frontier, ticket.number + 1)
@@ -205,9 +216,9 @@ class RateLimiter:
             now = self._clock()
             self._in_flight = max(0, self._in_flight - 1)
             self._answers += 1
-            limit = _header_int(headers, "x-ratelimit-limit")
-            remaining = _header_int(headers, "x-ratelimit-remaining")
-            reset = _header_int(headers, "x-ratelimit-reset")
+            limit = _header_int(headers, "x-ratelimit-limit", min)
+            remaining = _header_int(headers, "x-ratelimit-remaining", min)
+            reset = _header_int(headers, "x-ratelimit-reset", max)
             limited = status == 429
             if limited:
                 self._limited += 1
