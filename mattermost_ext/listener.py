@@ -43,8 +43,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import queue
 import random
+import ssl
 import threading
 import time
 from collections import deque
@@ -72,6 +74,7 @@ from mattermost_ext.events import (
     StatusChangeData,
     TypingData,
     UserUpdatedData,
+    check_payload,
     listener_event,
 )
 
@@ -83,6 +86,7 @@ __all__ = [
     "ActionTimeoutError",
     "AuthenticationError",
     "Backoff",
+    "ConnectionFailedError",
     "Handler",
     "Listener",
     "ListenerError",
@@ -135,6 +139,21 @@ class ActionError(ListenerError):
 
 class ActionTimeoutError(ListenerError, TimeoutError):
     """No reply to an action within the timeout."""
+
+
+class ConnectionFailedError(ListenerError):
+    """No connection to the server (``url``) within the ``connect_deadline``, or a
+    connection that failed with ``reconnect=False`` before it was ever up."""
+
+    def __init__(self, url: str, reason: str, *, attempts: int, waited: float) -> None:
+        super().__init__(
+            f"could not connect to {url}: {reason} ({attempts} attempt"
+            f"{'s' if attempts != 1 else ''} over {waited:.1f} s)"
+        )
+        self.url = url
+        self.reason = reason
+        self.attempts = attempts
+        self.waited = waited
 
 
 class SequenceGapError(ListenerError):
@@ -206,7 +225,17 @@ class Listener:
     - ``connect_timeout`` (10 s): dial + authentication; ``action_timeout`` (10 s).
     - ``sslopt``: passed to websocket-client (e.g. ``{"ca_certs": ...}``).
     - ``queue_size``: bound of each :meth:`events` iterator's queue (0 = unbounded).
-    - ``http_client``: an ``httpx.Client`` for :meth:`catch_up` (else one is made).
+    - ``http_client``: an ``httpx.Client`` for :meth:`catch_up` and the token check (else
+      one is made).
+    - ``verify`` (True) / ``ca_bundle``: TLS verification of the socket and of the REST
+      calls (``False``, a CA bundle path, or an ``ssl.SSLContext``), like the client's.
+    - ``connect_deadline`` (None: retry forever, one log line per attempt naming the URL
+      and the next delay): give up with :class:`ConnectionFailedError` after this many
+      seconds without a connection.
+    - ``auth_check_after`` (1 s): a socket that has not answered the authentication this
+      long is asked about over REST (``GET /api/v4/users/me``): the server does not answer a
+      wrong token on the socket, it closes it after 5 s; a 401 raises
+      :class:`AuthenticationError` at once (with or without ``reconnect``).
     """
 
     def __init__(
@@ -226,6 +255,10 @@ class Listener:
         queue_size: int = 0,
         http_client: httpx.Client | None = None,
         catch_up_margin_ms: int = 2000,
+        verify: bool | str | ssl.SSLContext = True,
+        ca_bundle: str | None = None,
+        connect_deadline: float | None = None,
+        auth_check_after: float | None = 1.0,
     ) -> None:
         if auth not in ("header", "challenge"):
             raise ValueError("auth must be 'header' or 'challenge'")
@@ -242,7 +275,12 @@ class Listener:
         self.resume = resume
         self.connect_timeout = connect_timeout
         self.action_timeout = action_timeout
-        self._sslopt = dict(sslopt or {})
+        if connect_deadline is not None and not connect_deadline > 0:
+            raise ValueError(f"connect_deadline must be positive seconds, got {connect_deadline!r}")
+        self._verify: bool | str | ssl.SSLContext = ca_bundle if ca_bundle else verify
+        self._sslopt = {**_sslopt_for(self._verify), **dict(sslopt or {})}
+        self.connect_deadline = connect_deadline
+        self.auth_check_after = auth_check_after
         self._queue_size = queue_size
         self._http_client = http_client
         self.catch_up_margin_ms = catch_up_margin_ms
@@ -394,12 +432,14 @@ class Listener:
         return self._authenticated.is_set()
 
     def wait_connected(self, timeout: float | None = None) -> bool:
-        """Block until authenticated (True) or the timeout passes / the listener stops."""
+        """Block until authenticated (True) or the timeout passes / the listener is closed
+        (False).  A listener stopped by an error raises it here (:class:`AuthenticationError`,
+        :class:`ConnectionFailedError`)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._authenticated.wait(0.05):
-            if self._closing.is_set() or (deadline is not None and time.monotonic() > deadline):
-                return False
             if self._fatal is not None:
+                raise self._fatal
+            if self._closing.is_set() or (deadline is not None and time.monotonic() > deadline):
                 return False
         return True
 
@@ -642,6 +682,8 @@ class Listener:
         watchdog.start()
         attempt = 0
         auth_closes = 0
+        down_since = time.monotonic()
+        ever_up = False
         try:
             while not self._closing.is_set():
                 reason = "closed"
@@ -649,7 +691,7 @@ class Listener:
                 try:
                     self._connect_and_read()
                 except AuthenticationError as exc:
-                    logger.error("authentication failed: %s", exc)
+                    logger.error("authentication to %s failed: %s", self.url, exc)
                     self._fatal = exc
                     raise
                 except _AuthPhaseClosed as exc:
@@ -670,25 +712,57 @@ class Listener:
                     if self._closing.is_set():
                         break
                     reason = "dead connection (no reply to ping)" if self._dead else _describe(exc)
-                    logger.warning("websocket connection lost: %s", reason)
+                    if self._authenticated.is_set():
+                        logger.warning("websocket connection to %s lost: %s", self.url, reason)
                 was_up = self._authenticated.is_set()
                 self._drop_socket()
                 if self._closing.is_set():
                     break
                 if was_up:
+                    ever_up = True
                     auth_closes = 0
                     attempt = 0
+                    down_since = time.monotonic()
                     self._emit(
                         listener_event(
                             ListenerEvent.DISCONNECTED, DisconnectedData(reason, self.reconnect)
                         )
                     )
+                down_for = time.monotonic() - down_since
                 if not self.reconnect:
+                    if not was_up and not ever_up:
+                        self._fatal = ConnectionFailedError(
+                            self.url, reason, attempts=attempt + 1, waited=down_for
+                        )
+                        logger.error("%s", self._fatal)
+                        raise self._fatal
                     break
                 delay = 0.0 if at_once else self.backoff.delay(attempt)
+                if (
+                    self.connect_deadline is not None
+                    and not was_up
+                    and down_for + delay > self.connect_deadline
+                ):
+                    self._fatal = ConnectionFailedError(
+                        self.url, reason, attempts=attempt + 1, waited=down_for
+                    )
+                    logger.error("%s (connect_deadline %.1f s)", self._fatal, self.connect_deadline)
+                    raise self._fatal
                 attempt += 0 if at_once else 1
                 self.reconnects += 1
-                logger.info("reconnecting in %.2f s", delay)
+                if was_up or at_once:
+                    logger.info("reconnecting to %s in %.2f s", self.url, delay)
+                else:
+                    logger.warning(
+                        "cannot connect to %s: %s; attempt %d, next in %.1f s (%s)",
+                        self.url,
+                        reason,
+                        attempt,
+                        delay,
+                        "retrying forever"
+                        if self.connect_deadline is None
+                        else f"giving up after {self.connect_deadline:.0f} s",
+                    )
                 if self._closing.wait(delay):
                     break
         finally:
@@ -766,7 +840,10 @@ class Listener:
             )
         )
         for event in backlog:
-            self._dispatch(event)
+            if event.seq is None:  # made by the listener (MISSED_EVENTS)
+                self._dispatch(event)
+            else:
+                self._dispatch_live(event)
         self._read_loop(ws)
 
     def _authenticate(self, ws: websocket.WebSocket, *, need_hello: bool) -> None:
@@ -779,17 +856,29 @@ class Listener:
         else:
             seq, pending = self._send_action(ws, "ping", None, track=True)
         assert pending is not None
-        deadline = time.monotonic() + self.connect_timeout
+        started = time.monotonic()
+        deadline = started + self.connect_timeout
+        check_at = None if self.auth_check_after is None else started + self.auth_check_after
         while not pending.done.is_set() or (
             need_hello and not self._hello_seen and pending.error is None
         ):
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
                 self._pending.pop(seq, None)
                 what = "authentication" if not pending.done.is_set() else "hello"
                 raise websocket.WebSocketTimeoutException(f"no {what} from the server")
+            if check_at is not None and not pending.done.is_set():
+                if now >= check_at:
+                    check_at = None
+                    self._check_token()
+                else:
+                    left = min(left, check_at - now)
             ws.settimeout(left)
-            opcode, data = ws.recv_data()
+            try:
+                opcode, data = ws.recv_data()
+            except websocket.WebSocketTimeoutException:
+                continue  # the deadline or the token check, at the top of the loop
             if opcode == websocket.ABNF.OPCODE_CLOSE:
                 raise websocket.WebSocketConnectionClosedException("closed by the server")
             self._handle(data)
@@ -802,6 +891,21 @@ class Listener:
             raise err
         if pending.data and "server_time" in pending.data:
             self._note_server_time(pending.data)
+
+    def _check_token(self) -> None:
+        """The socket is silent about the token: ask REST.  401 -> AuthenticationError;
+        anything else (no answer, another status) leaves it to the socket."""
+        try:
+            status = token_status(
+                self._base_url, self.__token, client=self._http_client, verify=self._verify
+            )
+        except Exception as exc:  # the check is a hint, never a new failure
+            logger.debug("token check over REST failed: %s", _describe(exc))
+            return
+        if status == 401:
+            raise AuthenticationError(
+                "the server rejected the token (GET /api/v4/users/me answered 401)"
+            )
 
     def _note_server_time(self, data: Mapping[str, Any]) -> None:
         st = data.get("server_time")
@@ -824,6 +928,20 @@ class Listener:
             handle(data)
 
     def _handle(self, raw: bytes | str) -> None:
+        """One frame in.  Raises only :class:`SequenceGapError` (the decision to resume);
+        whatever else a frame holds is logged and skipped."""
+        try:
+            self._handle_frame(raw)
+        except SequenceGapError:
+            raise
+        except Exception as exc:
+            logger.warning(
+                "skipped a frame (%d bytes) that could not be handled: %s",
+                len(raw),
+                _describe(exc),
+            )
+
+    def _handle_frame(self, raw: bytes | str) -> None:
         # The hot path: one decode, a few dict lookups, one small object.
         try:
             text = raw.decode() if isinstance(raw, bytes) else raw
@@ -864,14 +982,21 @@ class Listener:
         if type(data) is not dict:
             data = {}
         event: Event[Any] = Event(_EVENT_NAMES.get(name, name), data, msg.get("broadcast"), seq)
-        if name == "posted":
-            self._recent_posts.append(data.get("post"))
-            if self._caught_ids and self._already_caught(data):
-                return
         if self._backlog is not None:
             self._backlog.append(event)
         else:
-            self._dispatch(event)
+            self._dispatch_live(event)
+
+    def _dispatch_live(self, event: Event[Any]) -> None:
+        """A socket event, in server order.  A ``posted`` event whose post a catch-up has
+        already dispatched is dropped; the others are remembered (at dispatch, not arrival:
+        a catch-up run while live events wait in the reconnect backlog dispatches those
+        posts itself, in order, and their live copies are then dropped here)."""
+        if event.name == "posted":
+            if self._caught_ids and self._already_caught(event.data):
+                return
+            self._recent_posts.append(event.data.get("post"))
+        self._dispatch(event)
 
     def _on_hello(self, msg: Mapping[str, Any], seq: Any) -> None:
         data = msg.get("data")
@@ -939,6 +1064,11 @@ class Listener:
 
     def _dispatch(self, event: Event[Any]) -> None:
         handlers = self._handlers.get(event.name)
+        if event.seq is not None and check_payload(event) is not None:
+            # typed handlers are promised a typed payload: this one goes to catch-all
+            # handlers and events() only, flagged (event.malformed)
+            logger.warning("%s; delivered as a raw event (seq %s)", event.malformed, event.seq)
+            handlers = None
         if handlers:
             for h in handlers:
                 try:
@@ -1030,6 +1160,40 @@ class _AuthPhaseClosed(ListenerError):
 # Helpers
 
 
+def _sslopt_for(verify: bool | str | ssl.SSLContext) -> dict[str, Any]:
+    """websocket-client's ``sslopt`` for a client-style ``verify``."""
+    if isinstance(verify, ssl.SSLContext):
+        return {"context": verify}
+    if verify is False:
+        return {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
+    if isinstance(verify, str):
+        return {"ca_cert_path": verify} if os.path.isdir(verify) else {"ca_certs": verify}
+    return {}
+
+
+def _rest_base(base_url: str) -> str:
+    return websocket_url(base_url).replace("ws", "http", 1).rsplit("/websocket", 1)[0]
+
+
+def token_status(
+    base_url: str,
+    token: str,
+    *,
+    client: httpx.Client | None = None,
+    verify: bool | str | ssl.SSLContext = True,
+    timeout: float = 5.0,
+) -> int:
+    """The HTTP status of ``GET /api/v4/users/me`` with ``token`` (200: valid, 401: not)."""
+    import httpx
+
+    url = _rest_base(base_url) + "/users/me"
+    headers = {"Authorization": f"Bearer {token}"}
+    if client is not None:
+        return client.get(url, headers=headers).status_code
+    with httpx.Client(timeout=timeout, verify=verify) as http:
+        return http.get(url, headers=headers).status_code
+
+
 def _abort(ws: websocket.WebSocket) -> None:
     """Shut the socket down: wakes a thread blocked in recv (websocket-client's abort)."""
     with contextlib.suppress(Exception):
@@ -1088,7 +1252,7 @@ def fetch_posts_since(
     """
     import httpx
 
-    api = websocket_url(base_url).replace("ws", "http", 1).rsplit("/websocket", 1)[0]
+    api = _rest_base(base_url)
     own = client is None
     http = client or httpx.Client(timeout=timeout)
     headers = {"Authorization": f"Bearer {token}"}
