@@ -232,7 +232,7 @@ class Listener:
     - ``connect_deadline`` (None: retry forever, one log line per attempt naming the URL
       and the next delay): give up with :class:`ConnectionFailedError` after this many
       seconds without a connection.
-    - ``auth_check_after`` (1 s): a socket that has not answered the authentication this
+    - ``auth_check_after`` (0.5 s): a socket that has not answered the authentication this
       long is asked about over REST (``GET /api/v4/users/me``): the server does not answer a
       wrong token on the socket, it closes it after 5 s; a 401 raises
       :class:`AuthenticationError` at once (with or without ``reconnect``).
@@ -258,7 +258,7 @@ class Listener:
         verify: bool | str | ssl.SSLContext = True,
         ca_bundle: str | None = None,
         connect_deadline: float | None = None,
-        auth_check_after: float | None = 1.0,
+        auth_check_after: float | None = 0.5,
     ) -> None:
         if auth not in ("header", "challenge"):
             raise ValueError("auth must be 'header' or 'challenge'")

@@ -391,3 +391,74 @@ def test_server_restart_reports_missed_events_and_catch_up_recovers(
     finally:
         listener.close()
         proxy.close()
+
+
+# -- failures surface fast (issue 15) ----------------------------------------------
+
+WRONG_TOKEN = "wrongtoken" + "x" * 16
+
+
+@pytest.mark.parametrize("reconnect", [False, True])
+def test_wrong_token_raises_authentication_error_fast(
+    mm_server: Any, reconnect: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real server upgrades a socket with a wrong token and then says nothing (it closes
+    it after 5 s); the listener asks REST and raises AuthenticationError within 2 s, from
+    run_forever(), wait_connected() and events() alike."""
+    from mattermost_ext.listener import AuthenticationError
+
+    timings = {}
+    listener = Listener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+    start = time.monotonic()
+    with pytest.raises(AuthenticationError) as info:
+        listener.run_forever()
+    timings["run_forever"] = time.monotonic() - start
+    assert WRONG_TOKEN not in str(info.value)
+
+    listener = Listener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+    listener.start()
+    start = time.monotonic()
+    with pytest.raises(AuthenticationError):
+        listener.wait_connected(10)
+    timings["wait_connected"] = time.monotonic() - start
+    listener.close()
+
+    listener = Listener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+    start = time.monotonic()
+    with pytest.raises(AuthenticationError):
+        list(listener.events(timeout=20))
+    timings["events"] = time.monotonic() - start
+    listener.close()
+    with capsys.disabled():
+        print(
+            f"\nwrong token, reconnect={reconnect}: AuthenticationError after "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+        )
+    assert all(t <= 2.0 for t in timings.values()), timings
+
+
+def test_unreachable_server_names_the_url_and_honours_the_deadline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from mattermost_ext.listener import ConnectionFailedError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    url = f"http://127.0.0.1:{port}"
+    listener = Listener(url, "t" * 26, backoff=FAST, connect_deadline=1.5)
+    start = time.monotonic()
+    with (
+        caplog.at_level("WARNING", logger="mattermost_ext.listener"),
+        pytest.raises(ConnectionFailedError) as info,
+    ):
+        listener.run_forever()
+    elapsed = time.monotonic() - start
+    assert f"127.0.0.1:{port}" in str(info.value) and info.value.attempts >= 2
+    assert elapsed <= 1.5 + 0.5, elapsed
+    attempts = [r.getMessage() for r in caplog.records if "cannot connect" in r.getMessage()]
+    assert attempts and all(f"127.0.0.1:{port}" in m and "next in" in m for m in attempts)
+
+    once = Listener(url, "t" * 26, reconnect=False)
+    with pytest.raises(ConnectionFailedError, match=f"127.0.0.1:{port}"):
+        once.run_forever()
