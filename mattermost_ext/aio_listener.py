@@ -253,7 +253,6 @@ class AsyncListener:
         """Fetch missed posts over REST (in a worker thread) and dispatch them on the loop."""
         events = await asyncio.to_thread(self.listener.catch_up, missed, dispatch=False)
         for ev in events:
-            self.listener._remember_post(ev)
             self._deliver(ev)
         return events
 
