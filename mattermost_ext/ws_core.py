@@ -177,6 +177,8 @@ class ListenerCore:
     _recent_set: set[str] = field(default_factory=set)
     _caught_ids: set[str] = field(default_factory=set)
     _caught_until: float = 0.0
+    _newest_created: int = 0
+    _carry: list[Event[Any]] = field(default_factory=list)
 
     # -- connecting ------------------------------------------------------------------------
     def connect(self, *, resume: bool = True) -> dict[str, Any]:
@@ -193,7 +195,7 @@ class ListenerCore:
         ``token``) or, with header auth, a ``ping`` whose reply proves the session."""
         resuming = self._resuming
         self._hello_seen = False
-        self._backlog = []
+        self._backlog, self._carry = self._carry, []
         if self.auth == "challenge":
             seq = self.next_action_seq()
             message = {"seq": seq, "action": "authentication_challenge", "data": {"token": token}}
@@ -239,7 +241,14 @@ class ListenerCore:
         return self._action_seq
 
     def disconnected(self) -> list[Replied]:
-        """The socket is gone: every pending action fails."""
+        """The socket is gone: every pending action fails.  Events held back during an
+        unfinished handshake were never delivered: the next resume asks for them again,
+        and a ``MISSED_EVENTS`` among them is carried over to the next connection."""
+        backlog = self._backlog or []
+        held = [e.seq for e in backlog if e.seq is not None]
+        if held:
+            self.next_seq = min(held)
+        self._carry = [*self._carry, *(e for e in backlog if e.seq is None)]
         self._handshake = None
         self._backlog = None
         pending, self._pending = self._pending, {}
@@ -424,8 +433,9 @@ class ListenerCore:
         if event.seq is None:
             return True
         if event.name == EventName.POSTED:
-            post_id = _post_id(event.data)
+            post_id, created = _post_id(event.data)
             if post_id is not None:
+                self._newest_created = max(self._newest_created, created)
                 if self._caught_ids and post_id in self._caught_ids:
                     if self.monotonic() <= self._caught_until:
                         logger.debug("dropped live post %s already delivered by catch-up", post_id)
@@ -452,15 +462,24 @@ class ListenerCore:
 
     def catch_up_events(self, posts: Iterable[Mapping[str, Any]]) -> list[Event[Any]]:
         """``posted`` events (``seq`` None) for the posts a catch-up fetched, oldest first,
-        minus the ones already delivered; their live copies are not admitted for a while."""
+        minus the ones already delivered and the ones older than the newest delivered (the
+        stream had no gap up to it, so those were made before the listener first connected:
+        delivering them now would break the order); their live copies are not admitted for
+        a while."""
         delivered = self._recent_set
-        fresh = [p for p in posts if str(p.get("id")) not in delivered]
+        newest = self._newest_created
+        fresh = [
+            p
+            for p in posts
+            if str(p.get("id")) not in delivered and _int(p.get("create_at")) >= newest
+        ]
         fresh.sort(key=lambda p: (_int(p.get("create_at")), str(p.get("id", ""))))
         self._caught_ids = {str(p.get("id")) for p in fresh}
         self._caught_until = self.monotonic() + CATCH_UP_DEDUPE_SECONDS
         events = [posted_event(p) for p in fresh]
         for post in fresh:
             self._remember(str(post.get("id")))
+            self._newest_created = max(self._newest_created, _int(post.get("create_at")))
         for event in events:
             check_payload(event)
         return events
@@ -482,14 +501,17 @@ def posted_event(post: Mapping[str, Any]) -> Event[Any]:
     return Event(EventName.POSTED, data, broadcast, None)
 
 
-def _post_id(data: Mapping[str, Any]) -> str | None:
+def _post_id(data: Mapping[str, Any]) -> tuple[str | None, int]:
+    """The post's id and ``create_at`` (``None``, 0 when unreadable)."""
     raw = data.get("post")
     try:
         post = json.loads(raw) if isinstance(raw, str | bytes) else raw
     except ValueError:
-        return None
-    post_id = post.get("id") if isinstance(post, dict) else None
-    return post_id if isinstance(post_id, str) else None
+        return None, 0
+    if not isinstance(post, dict):
+        return None, 0
+    post_id = post.get("id")
+    return (post_id if isinstance(post_id, str) else None), _int(post.get("create_at"))
 
 
 def _int(value: Any) -> int:
