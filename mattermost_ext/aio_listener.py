@@ -530,10 +530,12 @@ class AsyncListener:
     async def _check_token(self) -> None:
         import httpx
 
+        url = _rest_base(self._base_url) + "/users/me"
+        verify = self._verify if url.startswith("https:") else False  # no TLS set-up for http
         try:
-            async with httpx.AsyncClient(timeout=5.0, verify=self._verify) as http:
+            async with httpx.AsyncClient(timeout=5.0, verify=verify) as http:
                 response = await http.get(
-                    _rest_base(self._base_url) + "/users/me",
+                    url,
                     headers={"Authorization": f"Bearer {self.__token}"},
                 )
         except Exception as exc:  # a hint, never a new failure

@@ -1003,6 +1003,7 @@ def token_status(
     headers = {"Authorization": f"Bearer {token}"}
     if client is not None:
         return client.get(url, headers=headers).status_code
+    verify = verify if url.startswith("https:") else False  # no TLS set-up for http
     with httpx.Client(timeout=timeout, verify=verify) as http:
         return http.get(url, headers=headers).status_code
 

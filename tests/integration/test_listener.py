@@ -561,3 +561,92 @@ def test_stress_through_a_dropping_proxy(
         done.set()
         listener.close()
         proxy.close()
+
+
+# -- the asyncio driver against the real server ---------------------------------------
+
+
+@pytest.mark.parametrize("reconnect", [False, True])
+def test_asyncio_driver_wrong_token_fast(
+    mm_server: Any, reconnect: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from mattermost_ext.aio_listener import AsyncListener
+    from mattermost_ext.listener import AuthenticationError
+
+    async def main() -> dict[str, float]:
+        timings = {}
+        listener = AsyncListener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+        start = time.monotonic()
+        with pytest.raises(AuthenticationError):
+            await listener.run_forever()
+        timings["run_forever"] = time.monotonic() - start
+        await listener.close()
+        listener = AsyncListener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+        start = time.monotonic()
+        with pytest.raises(AuthenticationError):
+            await listener.wait_connected(10)
+        timings["wait_connected"] = time.monotonic() - start
+        await listener.close()
+        listener = AsyncListener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+        start = time.monotonic()
+        with pytest.raises(AuthenticationError):
+            async for _ in listener.events():
+                pass
+        timings["events"] = time.monotonic() - start
+        await listener.close()
+        return timings
+
+    timings = asyncio.run(main())
+    with capsys.disabled():
+        print(
+            f"\nasyncio driver, wrong token, reconnect={reconnect}: AuthenticationError after "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+        )
+    assert all(t <= 2.0 for t in timings.values()), timings
+
+
+def test_asyncio_driver_delivers_typed_posts_across_drops(
+    mm_server: Any, rest: Rest, channel: str
+) -> None:
+    """Through a proxy killed mid-stream: every post once, in order, a typed Post."""
+    import asyncio
+
+    from mattermost_api.models.post import Post
+
+    from mattermost_ext.aio_listener import AsyncListener
+
+    host, port = _host_port(mm_server.url)
+    proxy = TcpProxy(host, port)
+    posts = 60
+
+    async def main() -> tuple[list[str], list[str], int]:
+        got: list[str] = []
+        created: list[str] = []
+        async with AsyncListener(
+            f"http://127.0.0.1:{proxy.port}", mm_server.admin_token, backoff=FAST
+        ) as listener:
+
+            @listener.on(EventName.POSTED)
+            async def posted(event: Event[PostData]) -> None:
+                assert isinstance(event.payload.post, Post)
+                if event.payload.channel_id == channel:
+                    got.append(event.payload.post.id)
+
+            assert await listener.wait_connected(15)
+            for i in range(posts):
+                created.append((await asyncio.to_thread(rest.post, channel, f"aio {i}"))["id"])
+                if i % 15 == 7:
+                    proxy.kill()
+            deadline = time.monotonic() + 30
+            while len(got) < posts and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)
+            return got, created, listener.resumed
+
+    try:
+        got, created, resumed = asyncio.run(main())
+    finally:
+        proxy.close()
+    assert got == created and resumed >= 1
