@@ -650,3 +650,77 @@ def test_asyncio_driver_delivers_typed_posts_across_drops(
     finally:
         proxy.close()
     assert got == created and resumed >= 1
+
+
+@pytest.mark.skipif(
+    os.environ.get("MM_ALLOW_RESTART") != "1",
+    reason="kills the shared server: set MM_ALLOW_RESTART=1 (managed server only)",
+)
+def test_kill_9_and_restart_mid_stream(
+    mm_server: Any, rest: Rest, channel: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kill -9 of the real server mid-stream, then a restart: every post made before, during
+    (while the listener cannot reconnect yet) and after the outage arrives once and in
+    order, live or by catch-up."""
+    import signal
+
+    if not mm_server.managed:
+        pytest.skip("the server is not managed by scripts/mmserver.py: cannot kill it")
+    mmserver = _load_mmserver()
+    host, port = _host_port(mm_server.url)
+    proxy = TcpProxy(host, port)
+    listener, col = _listener(
+        f"http://127.0.0.1:{proxy.port}",
+        mm_server.admin_token,
+        backoff=Backoff(0.3, 1.0, 1.5, 1, 0.2),
+    )
+    caught: list[int] = []
+
+    @listener.on(ListenerEvent.MISSED_EVENTS)
+    def on_missed(event: Event[MissedEventsData]) -> None:
+        caught.append(len(listener.catch_up(event.payload)))
+
+    def post(label: str) -> str:
+        deadline = time.monotonic() + 120
+        while True:  # the server may be down: retry until it answers
+            try:
+                return str(rest.post(channel, label)["id"])
+            except (httpx.TransportError, httpx.HTTPStatusError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    try:
+        before = [post(f"before kill {i}") for i in range(20)]
+        assert col.wait(lambda: len(col.post_ids(channel)) >= 20, 20)
+        with mmserver._locked():
+            state = mmserver.load_state()
+            assert state is not None
+            os.kill(state["mm_pid"], signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while mmserver._alive(state["mm_pid"]) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            proxy.refuse = True  # the listener stays out while the "during" posts are made
+            started = time.monotonic()
+            mmserver._restart_locked(state, state.get("rate_limit"), 120)
+            outage = time.monotonic() - started
+        during = [post(f"during outage {i}") for i in range(20)]
+        proxy.refuse = False
+        after = [post(f"after outage {i}") for i in range(20)]
+        created = before + during + after
+        assert col.wait(lambda: len(set(col.post_ids(channel))) >= len(created), 60)
+        time.sleep(1.0)
+        got = col.post_ids(channel)
+        duplicates = len(got) - len(set(got))
+        reordered = _inversions(got, created)
+        with capsys.disabled():
+            print(
+                f"\nkill -9 + restart ({outage:.1f} s down): {len(set(got) & set(created))}/"
+                f"{len(created)} delivered, {duplicates} duplicates, {reordered} reorderings; "
+                f"missed-events {listener.missed}x, catch-up recovered {sum(caught)}"
+            )
+        assert duplicates == 0 and reordered == 0
+        assert got == created
+    finally:
+        listener.close()
+        proxy.close()
