@@ -1,4 +1,4 @@
-"""The listener for asyncio: events on the caller's event loop, never blocking it.
+"""The listener for asyncio: a native driver (no thread) on the ``websockets`` library.
 
 ::
 
@@ -11,23 +11,36 @@
         async for event in listener.events():
             ...
 
-The socket is read by a :class:`~mattermost_ext.listener.Listener` on its own
-thread (websocket-client is blocking); events are handed to the loop in
-batches through ``loop.call_soon_threadsafe``. Handlers (sync or ``async``)
-run on the loop, one event at a time and in order; a failing handler is
-logged and the others still run. Actions are awaitable and wait in a worker
-thread, so a handler may await a reply.
+The protocol is :class:`~mattermost_ext.ws_core.ListenerCore` (the same core as the thread
+driver, so the same guarantees: see the README's "WebSocket events"); this module only moves
+frames, waits and runs handlers.  ``websockets`` was chosen because it is asyncio-native,
+actively maintained, typed, and itself built on a sans-I/O protocol core; its protocol-level
+pings keep the socket alive and detect a dead peer (``ping_interval`` / ``ping_timeout``).
+
+One task reads the socket and feeds the core; another runs the handlers (sync or ``async``),
+one event at a time and in order, so a handler may await an action's reply.  A failing
+handler is logged and the others still run.  Options are the thread driver's where they
+apply (``url``, ``token``, ``auth``, ``reconnect``, ``backoff``, ``resume``,
+``connect_timeout``, ``action_timeout``, ``ping_interval``, ``ping_timeout``, ``verify`` /
+``ca_bundle``, ``connect_deadline``, ``auth_check_after``, ``catch_up_margin_ms``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+import ssl
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Literal, TypeAlias, TypeVar, overload
 
+import websockets
+from websockets.asyncio.client import ClientConnection, connect
+
+from mattermost_ext._handlers import HandlerRegistry
+from mattermost_ext._ws_url import websocket_url
 from mattermost_ext.event_names import EventName
 from mattermost_ext.events import (
     ChannelData,
@@ -43,8 +56,28 @@ from mattermost_ext.events import (
     StatusChangeData,
     TypingData,
     UserUpdatedData,
+    listener_event,
 )
-from mattermost_ext.listener import Listener, ListenerError
+from mattermost_ext.listener import (
+    MAX_CLIENT_MESSAGE_BYTES,
+    ActionTimeoutError,
+    Backoff,
+    ConnectionFailedError,
+    _rest_base,
+    _statuses,
+    fetch_posts_since,
+)
+from mattermost_ext.ws_core import (
+    Authenticated,
+    AuthenticationError,
+    Deliver,
+    ListenerCore,
+    ListenerError,
+    NotConnectedError,
+    Rejected,
+    Replied,
+    Resume,
+)
 
 __all__ = ["AsyncHandler", "AsyncListener"]
 
@@ -52,30 +85,88 @@ logger = logging.getLogger("mattermost_ext.listener")
 
 T = TypeVar("T")
 AsyncHandler: TypeAlias = Callable[[Event[Any]], Awaitable[object] | object]
-"""A handler for the asyncio face: a plain function or a coroutine function."""
+"""A handler for the asyncio driver: a plain function or a coroutine function."""
 _H: TypeAlias = Callable[[Event[Any]], Awaitable[object] | object]
 _Fn: TypeAlias = Callable[[Event[T]], Awaitable[object] | object]
 _STOP: Any = object()
 
 
-class AsyncListener:
-    """asyncio face of :class:`~mattermost_ext.listener.Listener` (same options)."""
+class _Resume(Exception):
+    pass
 
-    def __init__(self, url: str, token: str, **options: Any) -> None:
-        self.listener = Listener(url, token, **options)
-        self._handlers: dict[str, list[_H]] = {}
-        self._catch_all: list[_H] = []
+
+class AsyncListener:
+    """Connects, authenticates, dispatches events, resumes, on the running event loop."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        auth: Literal["header", "challenge"] = "header",
+        ping_interval: float = 30.0,
+        ping_timeout: float | None = None,
+        reconnect: bool = True,
+        backoff: Backoff | None = None,
+        resume: bool = True,
+        connect_timeout: float = 10.0,
+        action_timeout: float = 10.0,
+        verify: bool | str | ssl.SSLContext = True,
+        ca_bundle: str | None = None,
+        connect_deadline: float | None = None,
+        auth_check_after: float | None = 0.5,
+        catch_up_margin_ms: int = 2000,
+    ) -> None:
+        if auth not in ("header", "challenge"):
+            raise ValueError("auth must be 'header' or 'challenge'")
+        if ping_interval <= 0:
+            raise ValueError("ping_interval must be positive")
+        if connect_deadline is not None and not connect_deadline > 0:
+            raise ValueError(f"connect_deadline must be positive seconds, got {connect_deadline!r}")
+        self.url = websocket_url(url)
+        self._base_url = url
+        self.__token = token
+        self.auth = auth
+        self.ping_interval = float(ping_interval)
+        self.ping_timeout = float(ping_timeout if ping_timeout is not None else ping_interval)
+        self.reconnect = reconnect
+        self.backoff = backoff or Backoff()
+        self.resume = resume
+        self.connect_timeout = connect_timeout
+        self.action_timeout = action_timeout
+        self._verify: bool | str | ssl.SSLContext = ca_bundle if ca_bundle else verify
+        self.connect_deadline = connect_deadline
+        self.auth_check_after = auth_check_after
+        self._core = ListenerCore(auth=auth, catch_up_margin_ms=catch_up_margin_ms)
+        self._handlers: HandlerRegistry[_H] = HandlerRegistry()
         self._subscribers: list[asyncio.Queue[Any]] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._inbox: deque[Any] = deque()
-        self._scheduled = False
-        self._dispatch_queue: asyncio.Queue[Any] | None = None
+        self._pending: dict[int, asyncio.Future[Replied]] = {}
+        self._ws: ClientConnection | None = None
+        self._up = False
+        self._fatal: ListenerError | None = None
+        self._closing = False
+        self._runner: asyncio.Task[None] | None = None
         self._dispatcher: asyncio.Task[None] | None = None
+        self._queue: asyncio.Queue[Any] | None = None
         self._connected: asyncio.Event | None = None
         self._stopped: asyncio.Event | None = None
+        self.reconnects = 0
 
     def __repr__(self) -> str:
-        return f"<AsyncListener {self.listener!r}>"
+        state = "connected" if self._up else "disconnected"
+        return f"<AsyncListener {self.url} auth={self.auth} {state}>"
+
+    @property
+    def connection_id(self) -> str | None:
+        return self._core.connection_id
+
+    @property
+    def resumed(self) -> int:
+        return self._core.resumed
+
+    @property
+    def missed(self) -> int:
+        return self._core.missed
 
     # -- handlers -------------------------------------------------------------
 
@@ -136,69 +227,68 @@ class AsyncListener:
         return register
 
     def add_handler(self, name: str | None, handler: AsyncHandler) -> None:
-        if name is None:
-            self._catch_all = [*self._catch_all, handler]
-        else:
-            self._handlers[str(name)] = [*self._handlers.get(str(name), ()), handler]
+        self._handlers.add(name, handler)
 
     def remove_handler(self, name: str | None, handler: AsyncHandler) -> None:
-        if name is None:
-            self._catch_all = [h for h in self._catch_all if h is not handler]
-        else:
-            key = str(name)
-            self._handlers[key] = [h for h in self._handlers.get(key, ()) if h is not handler]
+        self._handlers.remove(name, handler)
 
     # -- running ---------------------------------------------------------------
 
     @property
     def connected(self) -> bool:
-        return self.listener.connected
+        return self._up
 
     async def start(self) -> None:
-        """Start reading (in a thread) and dispatching (a task on the running loop)."""
-        if self._loop is not None:
+        """Start the reading and dispatching tasks on the running loop."""
+        if self._runner is not None:
             raise ListenerError("listener already started")
         loop = asyncio.get_running_loop()
-        self._loop = loop
-        self._dispatch_queue = asyncio.Queue()
+        self._queue = asyncio.Queue()
         self._connected = asyncio.Event()
         self._stopped = asyncio.Event()
         self._dispatcher = loop.create_task(self._dispatch_loop(), name="mattermost-dispatch")
-        self.listener.add_handler(None, self._feed)
-        self.listener._stop_callbacks.append(lambda: self._feed(_STOP))
-        self.listener.start()
+        self._runner = loop.create_task(self._run(), name="mattermost-listener")
 
     async def wait_connected(self, timeout: float | None = None) -> bool:
-        if self._connected is None:
+        """True once authenticated; False on timeout or close; raises the error that
+        stopped the listener (:class:`AuthenticationError`, :class:`ConnectionFailedError`)."""
+        if self._runner is None:
             await self.start()
         assert self._connected is not None and self._stopped is not None
-        if self.listener.connected:
-            return True
-        waiters = [
-            asyncio.ensure_future(self._connected.wait()),
-            asyncio.ensure_future(self._stopped.wait()),
-        ]
-        try:
-            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waiters:
-                w.cancel()
-        return self.listener.connected
+        if not self._up:
+            waiters = [
+                asyncio.ensure_future(self._connected.wait()),
+                asyncio.ensure_future(self._stopped.wait()),
+            ]
+            try:
+                await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waiters:
+                    w.cancel()
+        if self._fatal is not None:
+            raise self._fatal
+        return self._up
 
     async def run_forever(self) -> None:
         """Start if needed and wait until closed; raises the listener's fatal error."""
-        if self._loop is None:
+        if self._runner is None:
             await self.start()
         assert self._dispatcher is not None
         await asyncio.shield(self._dispatcher)
-        if self.listener._fatal is not None:
-            raise self.listener._fatal
+        if self._fatal is not None:
+            raise self._fatal
 
     async def close(self) -> None:
-        """Idempotent; waits (in a worker thread) for the socket thread to end."""
-        await asyncio.to_thread(self.listener.close)
-        if self._dispatcher is not None and self._loop is asyncio.get_running_loop():
-            self._deliver(_STOP)
+        """Idempotent."""
+        self._closing = True
+        ws = self._ws
+        if ws is not None:
+            await ws.close()
+        runner = self._runner
+        if runner is not None and not runner.done():
+            runner.cancel()
+            await asyncio.wait([runner], timeout=5)
+        if self._dispatcher is not None:
             await asyncio.wait([self._dispatcher], timeout=5)
 
     async def __aenter__(self) -> AsyncListener:
@@ -213,13 +303,13 @@ class AsyncListener:
         q: asyncio.Queue[Any] = asyncio.Queue()
         self._subscribers.append(q)
         try:
-            if self._loop is None:
+            if self._runner is None:
                 await self.start()
             while True:
                 item = await q.get()
                 if item is _STOP:
-                    if self.listener._fatal is not None:
-                        raise self.listener._fatal
+                    if self._fatal is not None:
+                        raise self._fatal
                     return
                 yield item
         finally:
@@ -228,84 +318,311 @@ class AsyncListener:
     # -- actions (awaitable) ---------------------------------------------------
 
     async def ping(self, *, timeout: float | None = None) -> dict[str, Any]:
-        return await asyncio.to_thread(self.listener.ping, timeout=timeout)
+        return await self._request("ping", None, timeout=timeout) or {}
 
     async def user_typing(
         self, channel_id: str, parent_id: str | None = None, *, timeout: float | None = None
     ) -> None:
-        await asyncio.to_thread(self.listener.user_typing, channel_id, parent_id, timeout=timeout)
+        data = {"channel_id": channel_id}
+        if parent_id:
+            data["parent_id"] = parent_id
+        await self._request("user_typing", data, timeout=timeout)
 
     async def get_statuses(self, *, timeout: float | None = None) -> dict[str, str]:
-        return await asyncio.to_thread(self.listener.get_statuses, timeout=timeout)
+        return _statuses(await self._request("get_statuses", None, timeout=timeout))
 
     async def get_statuses_by_ids(
         self, user_ids: Iterable[str], *, timeout: float | None = None
     ) -> dict[str, str]:
         ids = list(user_ids)
-        return await asyncio.to_thread(self.listener.get_statuses_by_ids, ids, timeout=timeout)
+        if not ids:
+            return {}
+        data = {"user_ids": ids}
+        return _statuses(await self._request("get_statuses_by_ids", data, timeout=timeout))
 
     async def send_action(
-        self, action: str, data: dict[str, Any] | None = None, *, timeout: float | None = None
+        self, action: str, data: Mapping[str, Any] | None = None, *, timeout: float | None = None
     ) -> dict[str, Any] | None:
-        return await asyncio.to_thread(self.listener.send_action, action, data, timeout=timeout)
+        return await self._request(action, data, timeout=timeout)
+
+    async def _request(
+        self, action: str, data: Mapping[str, Any] | None, *, timeout: float | None
+    ) -> dict[str, Any]:
+        ws = self._ws
+        if ws is None or not self._up:
+            raise NotConnectedError(f"{action}: not connected")
+        message = self._core.action(action, data)
+        seq = int(message["seq"])
+        future: asyncio.Future[Replied] = asyncio.get_running_loop().create_future()
+        self._pending[seq] = future
+        try:
+            await self._send(ws, message)
+            wait_for = self.action_timeout if timeout is None else timeout
+            try:
+                reply = await asyncio.wait_for(asyncio.shield(future), wait_for)
+            except TimeoutError:
+                self._core.forget(seq)
+                raise ActionTimeoutError(f"{action}: no reply within {wait_for:g} s") from None
+        finally:
+            self._pending.pop(seq, None)
+        if reply.error is not None:
+            raise reply.error
+        return reply.data
+
+    async def _send(self, ws: ClientConnection, message: Mapping[str, Any]) -> None:
+        text = json.dumps(message, separators=(",", ":"))
+        if len(text.encode("utf-8")) > MAX_CLIENT_MESSAGE_BYTES:
+            self._core.forget(int(message["seq"]))
+            raise ValueError(f"{message['action']}: message exceeds the server's 8 KB limit")
+        try:
+            await ws.send(text)
+        except (OSError, websockets.ConnectionClosed) as exc:
+            self._core.forget(int(message["seq"]))
+            raise NotConnectedError(
+                f"{message['action']}: send failed ({type(exc).__name__})"
+            ) from None
 
     async def catch_up(self, missed: MissedEventsData | None = None) -> list[Event[PostData]]:
-        """Fetch missed posts over REST (in a worker thread) and dispatch them on the loop."""
-        events = await asyncio.to_thread(self.listener.catch_up, missed, dispatch=False)
+        """Fetch missed posts over REST (in a worker thread) and dispatch them now, in
+        creation order; call it from a ``MISSED_EVENTS`` handler to keep the server's order."""
+        since = self._core.catch_up_since(missed)
+        seen = self._core.delivered_post_ids()
+        posts = await asyncio.to_thread(
+            fetch_posts_since, self._base_url, self.__token, since, skip_ids=seen
+        )
+        events = self._core.catch_up_events(posts)
         for ev in events:
-            self.listener._remember_post(ev)
-            self._deliver(ev)
+            await self._run_handlers(ev)
         return events
 
-    # -- internals ---------------------------------------------------------------
+    # -- internals: connecting ------------------------------------------------------------
 
-    def _feed(self, event: Any) -> None:
-        """On the socket thread: queue for the loop; one wake-up per batch."""
-        self._inbox.append(event)
-        if not self._scheduled:
-            self._scheduled = True
-            loop = self._loop
-            if loop is None:
+    async def _run(self) -> None:
+        attempt = 0
+        down_since = time.monotonic()
+        ever_up = False
+        try:
+            while not self._closing:
+                reason = "closed"
+                at_once = False
+                try:
+                    await self._connect_and_read()
+                except AuthenticationError as exc:
+                    logger.error("authentication to %s failed: %s", self.url, exc)
+                    self._fatal = exc
+                    return
+                except _Resume as exc:
+                    reason, at_once = str(exc), True
+                    logger.warning("%s; reconnecting to resume", reason)
+                except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+                    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if self._closing:
+                    return
+                was_up = self._up
+                self._drop()
+                if was_up:
+                    ever_up = True
+                    attempt = 0
+                    down_since = time.monotonic()
+                    logger.warning("websocket connection to %s lost: %s", self.url, reason)
+                    self._emit(
+                        listener_event(
+                            ListenerEvent.DISCONNECTED, DisconnectedData(reason, self.reconnect)
+                        )
+                    )
+                down_for = time.monotonic() - down_since
+                if not self.reconnect:
+                    if not was_up and not ever_up:
+                        self._fatal = ConnectionFailedError(
+                            self.url, reason, attempts=attempt + 1, waited=down_for
+                        )
+                        logger.error("%s", self._fatal)
+                    return
+                delay = 0.0 if at_once else self.backoff.delay(attempt)
+                if (
+                    self.connect_deadline is not None
+                    and not was_up
+                    and down_for + delay > self.connect_deadline
+                ):
+                    self._fatal = ConnectionFailedError(
+                        self.url, reason, attempts=attempt + 1, waited=down_for
+                    )
+                    logger.error("%s (connect_deadline %.1f s)", self._fatal, self.connect_deadline)
+                    return
+                attempt += 0 if at_once else 1
+                self.reconnects += 1
+                if not (was_up or at_once):
+                    logger.warning(
+                        "cannot connect to %s: %s; attempt %d, next in %.1f s (%s)",
+                        self.url,
+                        reason,
+                        attempt,
+                        delay,
+                        "retrying forever"
+                        if self.connect_deadline is None
+                        else f"giving up after {self.connect_deadline:.0f} s",
+                    )
+                await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._drop()
+            self._closing = True
+            if self._stopped is not None:
+                self._stopped.set()
+            self._put(_STOP)
+
+    async def _connect_and_read(self) -> None:
+        query = self._core.connect(resume=self.resume)
+        url = websocket_url(self._base_url, **query) if query else self.url
+        headers = {"Authorization": f"Bearer {self.__token}"} if self.auth == "header" else {}
+        try:
+            ws = await connect(
+                url,
+                additional_headers=headers,
+                open_timeout=self.connect_timeout,
+                ping_interval=self.ping_interval,
+                ping_timeout=self.ping_timeout,
+                compression=None,
+                max_size=16 * 1024 * 1024,
+                proxy=None,
+                ssl=_ssl_context(self._verify) if url.startswith("wss:") else None,
+            )
+        except websockets.InvalidStatus as exc:
+            status = exc.response.status_code
+            if status in (401, 403):
+                raise AuthenticationError(f"upgrade refused: HTTP {status}") from None
+            raise websockets.WebSocketException(f"upgrade refused: HTTP {status}") from None
+        self._ws = ws
+        try:
+            if self._closing:
                 return
+            await self._authenticate(ws)
+            logger.info("connected to %s (connection %s)", self.url, self.connection_id)
+            async for frame in ws:
+                self._act(frame)
+        finally:
+            await ws.close()
+
+    async def _authenticate(self, ws: ClientConnection) -> None:
+        first = self._core.start_authentication(self.__token)
+        await ws.send(json.dumps(first, separators=(",", ":")))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.connect_timeout
+        check_at = None if self.auth_check_after is None else loop.time() + self.auth_check_after
+        while not self._up:
+            now = loop.time()
+            if now >= deadline:
+                raise TimeoutError("no authentication from the server")
+            wait = deadline - now
+            if check_at is not None:
+                if now >= check_at:
+                    check_at = None
+                    await self._check_token()
+                    continue
+                wait = min(wait, check_at - now)
             try:
-                loop.call_soon_threadsafe(self._drain)
-            except RuntimeError:  # the loop is closed
-                self._scheduled = False
+                frame = await asyncio.wait_for(ws.recv(), wait)
+            except TimeoutError:
+                continue
+            self._act(frame)
 
-    def _drain(self) -> None:
-        self._scheduled = False
-        inbox = self._inbox
-        while inbox:
-            self._deliver(inbox.popleft())
+    async def _check_token(self) -> None:
+        import httpx
 
-    def _deliver(self, event: Any) -> None:
-        if event is not _STOP:
-            name = getattr(event, "name", None)
-            if name is ListenerEvent.CONNECTED and self._connected is not None:
-                self._connected.set()
-            elif name is ListenerEvent.DISCONNECTED and self._connected is not None:
-                self._connected.clear()
-        elif self._stopped is not None:
-            self._stopped.set()
-        if self._dispatch_queue is not None:
-            self._dispatch_queue.put_nowait(event)
-        for q in self._subscribers:
-            q.put_nowait(event)
+        url = _rest_base(self._base_url) + "/users/me"
+        verify = self._verify if url.startswith("https:") else False  # no TLS set-up for http
+        try:
+            async with httpx.AsyncClient(timeout=5.0, verify=verify) as http:
+                response = await http.get(
+                    url,
+                    headers={"Authorization": f"Bearer {self.__token}"},
+                )
+        except Exception as exc:  # a hint, never a new failure
+            logger.debug("token check over REST failed: %s", type(exc).__name__)
+            return
+        if response.status_code == 401:
+            raise AuthenticationError(
+                "the server rejected the token (GET /api/v4/users/me answered 401)"
+            )
+
+    def _act(self, frame: str | bytes) -> None:
+        for action in self._core.receive(frame):
+            if type(action) is Deliver:
+                self._put(action.event)
+            elif type(action) is Replied:
+                future = self._pending.get(action.seq)
+                if future is not None and not future.done():
+                    future.set_result(action)
+            elif type(action) is Authenticated:
+                self._up = True
+                if self._connected is not None:
+                    self._connected.set()
+            elif type(action) is Resume:
+                raise _Resume(action.reason)
+            elif type(action) is Rejected:
+                raise action.error
+
+    def _drop(self) -> None:
+        self._up = False
+        if self._connected is not None:
+            self._connected.clear()
+        self._ws = None
+        for reply in self._core.disconnected():
+            future = self._pending.get(reply.seq)
+            if future is not None and not future.done():
+                future.set_result(reply)
+
+    # -- internals: dispatching ------------------------------------------------------------
+
+    def _emit(self, event: Event[Any]) -> None:
+        self._put(event)
+
+    def _put(self, item: Any) -> None:
+        if self._queue is not None:
+            self._queue.put_nowait(item)
 
     async def _dispatch_loop(self) -> None:
-        assert self._dispatch_queue is not None
-        q = self._dispatch_queue
+        assert self._queue is not None
+        q = self._queue
         while True:
             event = await q.get()
             if event is _STOP:
+                for sub in self._subscribers:
+                    sub.put_nowait(_STOP)
                 return
-            handlers = self._handlers.get(event.name)
-            for h in (*handlers, *self._catch_all) if handlers else self._catch_all:
-                try:
-                    result = h(event)
-                    if inspect.isawaitable(result):
-                        await result
-                except Exception:
-                    logger.exception(
-                        "handler %s failed on %s event", getattr(h, "__qualname__", h), event.name
-                    )
+            await self._run_handlers(event)
+
+    async def _run_handlers(self, event: Event[Any]) -> None:
+        if not self._core.admit(event):
+            return
+        if event.malformed is not None:
+            logger.warning("%s; delivered as a raw event (seq %s)", event.malformed, event.seq)
+        for h in self._handlers.for_event(event):
+            try:
+                result = h(event)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                logger.exception(
+                    "handler %s failed on %s event", getattr(h, "__qualname__", h), event.name
+                )
+        for sub in self._subscribers:
+            sub.put_nowait(event)
+
+
+def _ssl_context(verify: bool | str | ssl.SSLContext) -> ssl.SSLContext:
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if isinstance(verify, str):
+        import os
+
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    return ssl.create_default_context()

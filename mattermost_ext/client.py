@@ -81,6 +81,7 @@ from .errors import (
     from_unexpected_status,
     not_json_error,
 )
+from .rate_limit import AsyncRateLimitTransport, RateLimiter, RateLimitTransport
 from .retry import AsyncRetryTransport, Policy, RetryPolicy, RetryTransport
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ class FacadeOptions(TypedDict, total=False):
     timeout: httpx.Timeout | float | None
     verify: VerifyTypes
     retry: Policy | None
+    rate_limit: RateLimiter | bool
     headers: Mapping[str, str] | None
     user_agent: str | None
     proxy: str | httpx.URL | None
@@ -363,6 +365,7 @@ class _Facade:
         timeout: httpx.Timeout | float | None = DEFAULT_TIMEOUT,
         verify: VerifyTypes = True,
         retry: Policy | None = RetryPolicy.default(),  # noqa: B008 - immutable
+        rate_limit: RateLimiter | bool = True,
         headers: Mapping[str, str] | None = None,
         user_agent: str | None = None,
         proxy: str | httpx.URL | None = None,
@@ -375,6 +378,11 @@ class _Facade:
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._verify = _ssl_verify(verify)
         self._retry: Policy = retry if retry is not None else RetryPolicy.none()
+        self._rate_limiter = (
+            rate_limit
+            if isinstance(rate_limit, RateLimiter)
+            else (RateLimiter() if rate_limit else None)
+        )
         self._headers = {"User-Agent": user_agent or USER_AGENT, **dict(headers or {})}
         self._proxy = proxy if proxy is not None or not trust_env else _env_proxy(self._url)
         self._follow_redirects = follow_redirects
@@ -428,6 +436,11 @@ class _Facade:
         return self._retry
 
     @property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The limiter pacing this client's requests (``None`` with ``rate_limit=False``)."""
+        return self._rate_limiter
+
+    @property
     def closed(self) -> bool:
         return self._closed
 
@@ -466,6 +479,9 @@ class Mattermost(_Facade, Namespaces):
         verify: ``True`` (default), ``False``, a CA bundle path, or an ``ssl.SSLContext``.
         retry: a :class:`~mattermost_ext.retry.RetryPolicy` (default ``RetryPolicy.default()``)
             or ``None`` for no retries.
+        rate_limit: ``True`` (default): a :class:`~mattermost_ext.rate_limit.RateLimiter`
+            learning the server's limit paces every request of this client; ``False``: none;
+            or a ``RateLimiter`` (e.g. fixed figures, or one shared by several clients).
         headers, user_agent, follow_redirects: passed to httpx.
         proxy: an HTTP(S) proxy URL; by default the environment's (``HTTPS_PROXY``,
             ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) unless ``trust_env=False``.
@@ -488,7 +504,11 @@ class Mattermost(_Facade, Namespaces):
         **options: Unpack[FacadeOptions],
     ) -> None:
         super().__init__(url, token, **options)
-        inner = transport or httpx.HTTPTransport(verify=self._verify, proxy=self._proxy)
+        inner: httpx.BaseTransport = transport or httpx.HTTPTransport(
+            verify=self._verify, proxy=self._proxy
+        )
+        if self._rate_limiter is not None:
+            inner = RateLimitTransport(inner, self._rate_limiter)
         self._http = httpx.Client(
             base_url=self._url,
             auth=self._auth,
@@ -618,7 +638,11 @@ class AsyncMattermost(_Facade, AsyncNamespaces):
         **options: Unpack[FacadeOptions],
     ) -> None:
         super().__init__(url, token, **options)
-        inner = transport or httpx.AsyncHTTPTransport(verify=self._verify, proxy=self._proxy)
+        inner: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(
+            verify=self._verify, proxy=self._proxy
+        )
+        if self._rate_limiter is not None:
+            inner = AsyncRateLimitTransport(inner, self._rate_limiter)
         retry_transport = (
             AsyncRetryTransport(inner, self._retry)
             if sleep is None

@@ -103,7 +103,12 @@ class ApiError(MattermostError):
         body: the raw body text (at most 64 KiB).
         method, url: the request (the URL's credential-like query values masked).
         headers: the response headers.
+        attempts, waited: how many times the request was sent and how long the retry
+            policy waited in all (1 and 0.0 when it was not retried).
     """
+
+    attempts: int = 1
+    waited: float = 0.0
 
     def __init__(
         self,
@@ -145,6 +150,8 @@ class ApiError(MattermostError):
             extra.append(f"{self.method} {self.url}")
         if self.request_id:
             extra.append(f"request_id={self.request_id}")
+        if self.attempts > 1:
+            extra.append(f"gave up after {self.attempts} attempts, {self.waited:.1f} s waited")
         if extra:
             text += f" ({', '.join(extra)})"
         return text
@@ -211,8 +218,11 @@ class ServerError(ApiError):
 class TransportError(MattermostError):
     """No HTTP answer: connection refused or reset, DNS, TLS, protocol error.
 
-    ``__cause__`` is the httpx exception.
+    ``__cause__`` is the httpx exception.  ``attempts`` / ``waited``: as for :class:`ApiError`.
     """
+
+    attempts: int = 1
+    waited: float = 0.0
 
     def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
         self.method = method
@@ -461,7 +471,26 @@ def error_from_response(response: httpx.Response) -> ApiError:
     )
     if isinstance(err, RateLimitError):
         err.retry_after = parse_retry_after(response.headers)
+    _note_retries(err, response.extensions.get(RETRIES_EXTENSION))
     return err
+
+
+RETRIES_EXTENSION = "mattermost_ext.retries"
+"""Where the retry transport leaves ``(attempts, waited)`` on the answer (or the exception)
+it gave up on."""
+
+
+def _note_retries(err: ApiError | TransportError, figures: object) -> None:
+    if not (isinstance(figures, tuple) and len(figures) == 2):
+        return
+    attempts, waited = figures
+    if not isinstance(attempts, int) or attempts <= 1:
+        return
+    err.attempts, err.waited = attempts, float(waited)
+    if isinstance(err, ApiError):
+        err.args = (err._text(),)
+    else:
+        err.args = (f"{err.args[0]}; gave up after {attempts} attempts, {waited:.1f} s waited",)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -504,7 +533,9 @@ def from_httpx_error(
     if host:
         verb = "timed out talking to" if cls is TimeoutError else "cannot reach"
         detail = f"{verb} {host}: {detail}"
-    return cls(detail, method=method, url=url)
+    err = cls(detail, method=method, url=url)
+    _note_retries(err, getattr(exc, "mattermost_retries", None))
+    return err
 
 
 def from_unexpected_status(

@@ -11,9 +11,13 @@ An :class:`Event` is the envelope the server sends (``event``, ``data``,
 - ``payload``: a typed view of ``data`` for the common events (see
   :data:`PAYLOAD_TYPES`), decoded on first access and cached. Nested JSON
   strings (``data["post"]``, ``data["reaction"]``, ``data["channel"]``,
-  ``data["mentions"]``) are decoded there, not when the frame arrives, and
-  models of the generated package (``mattermost_api.models``) are used when
-  it is importable; otherwise the decoded dict is kept.
+  ``data["mentions"]``) are decoded there, not when the frame arrives, into
+  the generated package's models (``mattermost_api.models``): ``payload.post``
+  is a ``Post``, never a dict in disguise.  Data that does not parse raises
+  :class:`PayloadError` (naming the event, the field and why); the listeners
+  check the payload before dispatching, so a typed handler never sees such an
+  event: it reaches catch-all handlers and ``events()`` with
+  :attr:`Event.malformed` saying why (``data`` is the raw dict).
 
 Building an event costs one small object; nothing is decoded that a handler
 does not read.
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast
 
+from mattermost_ext.errors import MattermostError
 from mattermost_ext.event_names import EventName
 
 if TYPE_CHECKING:
@@ -50,11 +55,13 @@ __all__ = [
     "HelloData",
     "ListenerEvent",
     "MissedEventsData",
+    "PayloadError",
     "PostData",
     "ReactionData",
     "StatusChangeData",
     "TypingData",
     "UserUpdatedData",
+    "check_payload",
     "event_from_message",
     "lookup_name",
 ]
@@ -107,24 +114,33 @@ def _model(module: str, cls: str) -> Any:
     return found
 
 
-def _to_model(module: str, cls: str, raw: Any) -> Any:
-    """``raw`` (a dict or a JSON string of one) as a generated model, else as a dict."""
+class PayloadError(MattermostError, ValueError):
+    """An event's data does not parse as its payload type (``event``, ``field``, ``reason``)."""
+
+    def __init__(self, event: str, field: str, reason: str) -> None:
+        super().__init__(f"{event} event: {field}: {reason}")
+        self.event = event
+        self.field = field
+        self.reason = reason
+
+
+def _to_model(event: str, field: str, module: str, cls: str, raw: Any) -> Any:
+    """``raw`` (a dict or a JSON string of one) as the generated model ``cls``; else
+    :class:`PayloadError`."""
     if isinstance(raw, str | bytes):
         try:
             raw = json.loads(raw)
-        except ValueError:
-            logger.warning("undecodable nested JSON for %s", cls)
-            return {}
+        except ValueError as exc:
+            raise PayloadError(event, field, f"not JSON ({exc})") from None
     if not isinstance(raw, dict):
-        return {}
+        raise PayloadError(event, field, f"expected a JSON object, got {type(raw).__name__}")
     model = _model(module, cls)
-    if model is None:
-        return raw
+    if model is None:  # pragma: no cover - the generated package ships with this one
+        raise PayloadError(event, field, f"mattermost_api.models.{module} is not importable")
     try:
         return model.from_dict(raw)
-    except Exception:  # a model that rejects what the server sent: keep the dict
-        logger.debug("%s.from_dict failed; keeping the raw dict", cls, exc_info=True)
-        return raw
+    except Exception as exc:  # the model rejects what the server sent
+        raise PayloadError(event, field, f"not a {cls} ({type(exc).__name__}: {exc})") from None
 
 
 def _str(data: Mapping[str, Any], key: str) -> str:
@@ -161,8 +177,10 @@ class Broadcast:
     contains_sensitive_data: bool = False
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any] | None) -> Broadcast:
-        if not raw:
+    def from_dict(cls, raw: object) -> Broadcast:
+        """The typed broadcast; anything but a JSON object (a newer or broken server) gives
+        the empty one (:func:`check_payload` reports it)."""
+        if not raw or not isinstance(raw, Mapping):
             return _EMPTY_BROADCAST
         omit = raw.get("omit_users")
         return cls(
@@ -189,12 +207,14 @@ class Event(Generic[P]):
     hot path of every frame, and this costs a third of a frozen dataclass's init.
     """
 
-    __slots__ = ("_broadcast", "_payload", "data", "name", "raw_broadcast", "seq")
+    __slots__ = ("_broadcast", "_payload", "data", "malformed", "name", "raw_broadcast", "seq")
 
     name: EventName | ListenerEvent | str
     data: RawData
     raw_broadcast: Mapping[str, Any] | None
     seq: int | None
+    malformed: str | None
+    """Why the payload does not parse (set by the listeners before dispatch), else ``None``."""
 
     def __init__(
         self,
@@ -207,6 +227,7 @@ class Event(Generic[P]):
         _set_data(self, data)
         _set_raw_broadcast(self, raw_broadcast)
         _set_seq(self, seq)
+        _set_malformed(self, None)
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {key!r}")
@@ -273,6 +294,7 @@ _set_name = _slot_setter("name")
 _set_data = _slot_setter("data")
 _set_raw_broadcast = _slot_setter("raw_broadcast")
 _set_seq = _slot_setter("seq")
+_set_malformed = _slot_setter("malformed")
 _set_broadcast = _slot_setter("_broadcast")
 _set_payload = _slot_setter("_payload")
 
@@ -304,12 +326,11 @@ class HelloData:
 class PostData:
     """``posted``, ``post_edited``, ``post_deleted``.
 
-    ``post`` is ``mattermost_api.models.post.Post`` when the generated package is
-    importable, else the decoded dict. The other fields are set by ``posted``
+    ``post`` is a ``mattermost_api.models.post.Post``. The other fields are set by ``posted``
     (``delete_by`` by ``post_deleted`` when an admin deleted it).
     """
 
-    post: Post | RawData
+    post: Post
     channel_id: str
     team_id: str
     channel_type: str
@@ -332,7 +353,7 @@ class TypingData:
 class ReactionData:
     """``reaction_added`` / ``reaction_removed``; ``reaction`` as with :class:`PostData`."""
 
-    reaction: Reaction | RawData
+    reaction: Reaction
     channel_id: str
 
 
@@ -351,7 +372,7 @@ class ChannelData:
 
     channel_id: str
     team_id: str
-    channel: Channel | RawData | None
+    channel: Channel | None
     delete_at: int | None
 
 
@@ -367,7 +388,7 @@ class ChannelMemberData:
 
 @dataclass(frozen=True, slots=True)
 class UserUpdatedData:
-    user: User | RawData
+    user: User
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,12 +432,8 @@ def _post_data(ev: Event[Any]) -> PostData:
         if isinstance(decoded, list):
             mentions = tuple(str(m) for m in decoded)
     set_online = d.get("set_online")
-    post = _to_model("post", "Post", d.get("post"))
-    channel_id = ev.broadcast.channel_id or _str(d, "channel_id")
-    if not channel_id:
-        channel_id = (
-            post.get("channel_id", "") if isinstance(post, dict) else _post_channel_id(post)
-        )
+    post = _to_model(str(ev.name), "post", "post", "Post", d.get("post"))
+    channel_id = ev.broadcast.channel_id or _str(d, "channel_id") or _post_channel_id(post)
     return PostData(
         post=post,
         channel_id=channel_id,
@@ -450,7 +467,9 @@ def _typing(ev: Event[Any]) -> TypingData:
 
 def _reaction(ev: Event[Any]) -> ReactionData:
     return ReactionData(
-        reaction=_to_model("reaction", "Reaction", ev.data.get("reaction")),
+        reaction=_to_model(
+            str(ev.name), "reaction", "reaction", "Reaction", ev.data.get("reaction")
+        ),
         channel_id=ev.broadcast.channel_id,
     )
 
@@ -464,11 +483,13 @@ def _status(ev: Event[Any]) -> StatusChangeData:
 def _channel(ev: Event[Any]) -> ChannelData:
     d = ev.data
     raw_channel = d.get("channel")
-    channel = None if raw_channel is None else _to_model("channel", "Channel", raw_channel)
+    channel = (
+        None
+        if raw_channel is None
+        else _to_model(str(ev.name), "channel", "channel", "Channel", raw_channel)
+    )
     channel_id = _str(d, "channel_id") or ev.broadcast.channel_id
-    if not channel_id and isinstance(channel, dict):
-        channel_id = _str(channel, "id")
-    elif not channel_id and channel is not None:
+    if not channel_id and channel is not None:
         cid = getattr(channel, "id", "")
         channel_id = cid if isinstance(cid, str) else ""
     return ChannelData(
@@ -490,7 +511,7 @@ def _member(ev: Event[Any]) -> ChannelMemberData:
 
 
 def _user(ev: Event[Any]) -> UserUpdatedData:
-    return UserUpdatedData(_to_model("user", "User", ev.data.get("user")))
+    return UserUpdatedData(_to_model(str(ev.name), "user", "user", "User", ev.data.get("user")))
 
 
 _DECODERS: dict[str, Callable[[Event[Any]], Any]] = {
@@ -530,6 +551,31 @@ PAYLOAD_TYPES: Mapping[str, type] = {
     ListenerEvent.MISSED_EVENTS: MissedEventsData,
 }
 """Event name → payload type of ``Event.payload`` (others: the raw ``data`` dict)."""
+
+
+def check_payload(ev: Event[Any]) -> str | None:
+    """Decode ``ev``'s payload now (it is cached); why it does not parse, or ``None``.
+
+    Never raises: what a server sends cannot break the listener.  A ``broadcast`` that is
+    not a JSON object is reported too (``ev.broadcast`` is then empty).
+    """
+    raw_broadcast = ev.raw_broadcast
+    if raw_broadcast is not None and not isinstance(raw_broadcast, Mapping):
+        reason: str | None = (
+            f"broadcast: expected a JSON object, got {type(raw_broadcast).__name__}"
+        )
+    else:
+        reason = None
+    if _DECODERS.get(ev.name) is not None:
+        try:
+            ev.payload  # noqa: B018 - decodes and caches
+        except PayloadError as exc:
+            reason = str(exc)
+        except Exception as exc:  # a decoder bug must not reach the read loop either
+            reason = f"{ev.name} event: {type(exc).__name__}: {exc}"
+    if reason is not None:
+        _set_malformed(ev, reason)
+    return reason
 
 
 def listener_event(name: ListenerEvent, payload: Any) -> Event[Any]:

@@ -43,11 +43,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import queue
 import random
+import ssl
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast, overload
@@ -55,9 +56,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast, overload
 import websocket
 
 from mattermost_ext._ws_url import websocket_url
-from mattermost_ext.errors import MattermostError
 from mattermost_ext.event_names import EventName
-from mattermost_ext.events import _NAMES as _EVENT_NAMES
 from mattermost_ext.events import (
     ChannelData,
     ChannelMemberData,
@@ -74,6 +73,20 @@ from mattermost_ext.events import (
     UserUpdatedData,
     listener_event,
 )
+from mattermost_ext.ws_core import (
+    ActionError,
+    Authenticated,
+    AuthenticationError,
+    Deliver,
+    ListenerCore,
+    ListenerError,
+    NotConnectedError,
+    Rejected,
+    Replied,
+    Resume,
+)
+
+from ._handlers import HandlerRegistry
 
 if TYPE_CHECKING:
     import httpx
@@ -83,6 +96,7 @@ __all__ = [
     "ActionTimeoutError",
     "AuthenticationError",
     "Backoff",
+    "ConnectionFailedError",
     "Handler",
     "Listener",
     "ListenerError",
@@ -92,16 +106,10 @@ __all__ = [
 
 logger = logging.getLogger("mattermost_ext.listener")
 
-_raw_decode = json.JSONDecoder().raw_decode
-_time = time.time
 
 MAX_CLIENT_MESSAGE_BYTES = 8 * 1024
 """The server's read limit for one client message."""
 
-CATCH_UP_DEDUPE_SECONDS = 60.0
-"""After ``catch_up``, live ``posted`` events of posts it dispatched are dropped this long."""
-
-_NOT_AUTHENTICATED = "api.web_socket_router.not_authenticated.app_error"
 
 Handler: TypeAlias = Callable[[Event[Any]], object]
 
@@ -110,31 +118,23 @@ Handler: TypeAlias = Callable[[Event[Any]], object]
 # Errors
 
 
-class ListenerError(MattermostError):
-    """Root of the listener's errors (under the package's root, ``MattermostError``)."""
-
-
-class NotConnectedError(ListenerError):
-    """Sending needs an authenticated socket, and there is none right now."""
-
-
-class AuthenticationError(ListenerError):
-    """The server rejected the token (never part of the message)."""
-
-
-class ActionError(ListenerError):
-    """The server answered an action with ``status: FAIL``."""
-
-    def __init__(self, action: str, error_id: str, message: str, status_code: int | None) -> None:
-        super().__init__(f"{action} failed: {error_id}: {message}")
-        self.action = action
-        self.error_id = error_id
-        self.message = message
-        self.status_code = status_code
-
-
 class ActionTimeoutError(ListenerError, TimeoutError):
     """No reply to an action within the timeout."""
+
+
+class ConnectionFailedError(ListenerError):
+    """No connection to the server (``url``) within the ``connect_deadline``, or a
+    connection that failed with ``reconnect=False`` before it was ever up."""
+
+    def __init__(self, url: str, reason: str, *, attempts: int, waited: float) -> None:
+        super().__init__(
+            f"could not connect to {url}: {reason} ({attempts} attempt"
+            f"{'s' if attempts != 1 else ''} over {waited:.1f} s)"
+        )
+        self.url = url
+        self.reason = reason
+        self.attempts = attempts
+        self.waited = waited
 
 
 class SequenceGapError(ListenerError):
@@ -206,7 +206,17 @@ class Listener:
     - ``connect_timeout`` (10 s): dial + authentication; ``action_timeout`` (10 s).
     - ``sslopt``: passed to websocket-client (e.g. ``{"ca_certs": ...}``).
     - ``queue_size``: bound of each :meth:`events` iterator's queue (0 = unbounded).
-    - ``http_client``: an ``httpx.Client`` for :meth:`catch_up` (else one is made).
+    - ``http_client``: an ``httpx.Client`` for :meth:`catch_up` and the token check (else
+      one is made).
+    - ``verify`` (True) / ``ca_bundle``: TLS verification of the socket and of the REST
+      calls (``False``, a CA bundle path, or an ``ssl.SSLContext``), like the client's.
+    - ``connect_deadline`` (None: retry forever, one log line per attempt naming the URL
+      and the next delay): give up with :class:`ConnectionFailedError` after this many
+      seconds without a connection.
+    - ``auth_check_after`` (0.5 s): a socket that has not answered the authentication this
+      long is asked about over REST (``GET /api/v4/users/me``): the server does not answer a
+      wrong token on the socket, it closes it after 5 s; a 401 raises
+      :class:`AuthenticationError` at once (with or without ``reconnect``).
     """
 
     def __init__(
@@ -226,6 +236,10 @@ class Listener:
         queue_size: int = 0,
         http_client: httpx.Client | None = None,
         catch_up_margin_ms: int = 2000,
+        verify: bool | str | ssl.SSLContext = True,
+        ca_bundle: str | None = None,
+        connect_deadline: float | None = None,
+        auth_check_after: float | None = 0.5,
     ) -> None:
         if auth not in ("header", "challenge"):
             raise ValueError("auth must be 'header' or 'challenge'")
@@ -242,13 +256,18 @@ class Listener:
         self.resume = resume
         self.connect_timeout = connect_timeout
         self.action_timeout = action_timeout
-        self._sslopt = dict(sslopt or {})
+        if connect_deadline is not None and not connect_deadline > 0:
+            raise ValueError(f"connect_deadline must be positive seconds, got {connect_deadline!r}")
+        self._verify: bool | str | ssl.SSLContext = ca_bundle if ca_bundle else verify
+        self._sslopt = {**_sslopt_for(self._verify), **dict(sslopt or {})}
+        self.connect_deadline = connect_deadline
+        self.auth_check_after = auth_check_after
         self._queue_size = queue_size
         self._http_client = http_client
-        self.catch_up_margin_ms = catch_up_margin_ms
 
-        self._handlers: dict[str, list[Handler]] = {}
-        self._catch_all: list[Handler] = []
+        self._handlers: HandlerRegistry[Handler] = HandlerRegistry()
+        self._core = ListenerCore(auth=auth, catch_up_margin_ms=catch_up_margin_ms)
+        self._core_lock = threading.RLock()  # the reader and senders share the core
         self._queues: list[queue.Queue[Any]] = []
 
         self._lock = threading.Lock()
@@ -262,27 +281,42 @@ class Listener:
         self._fatal: BaseException | None = None
         self._stop_callbacks: list[Callable[[], object]] = []
 
-        self._action_seq = 0
         self._pending: dict[int, _Pending] = {}
-
-        # Event stream state.
-        self.connection_id: str | None = None
-        self.server_version: str | None = None
-        self._next_seq = 0
-        self._last_event_at = 0.0
-        self._clock_offset_ms = 0.0  # server clock - local clock, from ping replies
-        self._recent_posts: deque[Any] = deque(maxlen=1024)  # raw data["post"] strings
-        self._caught_ids: set[str] = set()
-        self._caught_until = 0.0
 
         # Liveness (read by the watchdog thread).
         self._recv_since: float | None = None
         self._ping_sent_at: float | None = None
 
-        # Counters, for tests and monitoring.
+        # Counters, for tests and monitoring (resumed / missed: see the properties).
         self.reconnects = 0
-        self.resumed = 0
-        self.missed = 0
+
+    # -- the stream's state (kept by the protocol core) ---------------------------------
+
+    @property
+    def connection_id(self) -> str | None:
+        return self._core.connection_id
+
+    @property
+    def server_version(self) -> str | None:
+        return self._core.server_version
+
+    @property
+    def resumed(self) -> int:
+        """Reconnects the server resumed (no event lost)."""
+        return self._core.resumed
+
+    @property
+    def missed(self) -> int:
+        """Reconnects the server could not resume (``MISSED_EVENTS`` emitted)."""
+        return self._core.missed
+
+    @property
+    def catch_up_margin_ms(self) -> int:
+        return self._core.catch_up_margin_ms
+
+    @catch_up_margin_ms.setter
+    def catch_up_margin_ms(self, value: int) -> None:
+        self._core.catch_up_margin_ms = value
 
     def __repr__(self) -> str:
         state = "connected" if self._authenticated.is_set() else "disconnected"
@@ -372,20 +406,10 @@ class Listener:
     def add_handler(self, name: str | None, handler: Handler) -> None:
         """Register ``handler`` for ``name`` (an :class:`EventName`, :class:`ListenerEvent`
         or any string); ``None`` registers a catch-all handler."""
-        with self._lock:
-            if name is None:
-                self._catch_all = [*self._catch_all, handler]
-            else:
-                key = str(name)
-                self._handlers[key] = [*self._handlers.get(key, ()), handler]
+        self._handlers.add(name, handler)
 
     def remove_handler(self, name: str | None, handler: Handler) -> None:
-        with self._lock:
-            if name is None:
-                self._catch_all = [h for h in self._catch_all if h is not handler]
-            else:
-                key = str(name)
-                self._handlers[key] = [h for h in self._handlers.get(key, ()) if h is not handler]
+        self._handlers.remove(name, handler)
 
     # -- running ----------------------------------------------------------------
 
@@ -394,12 +418,14 @@ class Listener:
         return self._authenticated.is_set()
 
     def wait_connected(self, timeout: float | None = None) -> bool:
-        """Block until authenticated (True) or the timeout passes / the listener stops."""
+        """Block until authenticated (True) or the timeout passes / the listener is closed
+        (False).  A listener stopped by an error raises it here (:class:`AuthenticationError`,
+        :class:`ConnectionFailedError`)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._authenticated.wait(0.05):
-            if self._closing.is_set() or (deadline is not None and time.monotonic() > deadline):
-                return False
             if self._fatal is not None:
+                raise self._fatal
+            if self._closing.is_set() or (deadline is not None and time.monotonic() > deadline):
                 return False
         return True
 
@@ -548,6 +574,8 @@ class Listener:
         wait_for = self.action_timeout if timeout is None else timeout
         if not pending.done.wait(wait_for):
             self._pending.pop(seq, None)
+            with self._core_lock:
+                self._core.forget(seq)
             raise ActionTimeoutError(f"{action}: no reply within {wait_for:g} s")
         if pending.error is not None:
             raise pending.error
@@ -561,14 +589,19 @@ class Listener:
         *,
         track: bool,
     ) -> tuple[int, _Pending | None]:
+        with self._core_lock:
+            msg = self._core.action(action, data) if track else self._core.untracked(action, data)
+        return self._send_message(ws, msg, track=track)
+
+    def _send_message(
+        self, ws: websocket.WebSocket, msg: dict[str, Any], *, track: bool
+    ) -> tuple[int, _Pending | None]:
+        seq, action = int(msg["seq"]), str(msg["action"])
         with self._send_lock:
-            self._action_seq += 1
-            seq = self._action_seq
-            msg: dict[str, Any] = {"seq": seq, "action": action}
-            if data is not None:
-                msg["data"] = data
             text = json.dumps(msg, separators=(",", ":"))
             if len(text.encode("utf-8")) > MAX_CLIENT_MESSAGE_BYTES:
+                with self._core_lock:
+                    self._core.forget(seq)
                 raise ValueError(f"{action}: message exceeds the server's 8 KB limit")
             pending = _Pending(action) if track else None
             if pending is not None:
@@ -577,6 +610,8 @@ class Listener:
                 ws.send(text)
             except (OSError, websocket.WebSocketException) as exc:
                 self._pending.pop(seq, None)
+                with self._core_lock:
+                    self._core.forget(seq)
                 raise NotConnectedError(f"{action}: send failed ({type(exc).__name__})") from None
         return seq, pending
 
@@ -587,50 +622,24 @@ class Listener:
     ) -> list[Event[PostData]]:
         """Fetch over REST the posts created in the user's channels since the last event
         seen (``missed.since_ms``), skip the ones already delivered, and (if ``dispatch``)
-        dispatch them as ``posted`` events (``seq`` None) in creation order.
+        dispatch them as ``posted`` events (``seq`` None) in creation order; live copies of
+        them (from the reconnect backlog or later) are then not delivered again.
 
-        Safe to call from a :attr:`ListenerEvent.MISSED_EVENTS` handler.
+        Safe to call from a :attr:`ListenerEvent.MISSED_EVENTS` handler: that is where it
+        keeps the server's order (the events that arrived while reconnecting come after).
         """
-        if missed is None:
-            since = int(self._server_now_ms(self._last_event_at)) - self.catch_up_margin_ms
-        else:
-            since = missed.since_ms
-        seen = set()
-        for raw in list(self._recent_posts):
-            with contextlib.suppress(ValueError, TypeError, KeyError):
-                seen.add(json.loads(raw)["id"])
+        with self._core_lock:
+            since = self._core.catch_up_since(missed)
+            seen = self._core.delivered_post_ids()
         posts = fetch_posts_since(
             self._base_url, self.__token, since, client=self._http_client, skip_ids=seen
         )
-        events = [_posted_event(p) for p in posts]
-        # A post made between the new hello and the REST calls comes both ways:
-        # for a while, drop live posted events whose post was caught up.
-        self._caught_ids = {str(p.get("id")) for p in posts}
-        self._caught_until = time.monotonic() + CATCH_UP_DEDUPE_SECONDS
+        with self._core_lock:
+            events = self._core.catch_up_events(posts)
         if dispatch:
             for ev in events:
-                self._remember_post(ev)
                 self._dispatch(ev)
         return events
-
-    def _already_caught(self, data: Mapping[str, Any]) -> bool:
-        if time.monotonic() > self._caught_until:
-            self._caught_ids = set()
-            return False
-        try:
-            post_id = json.loads(data["post"])["id"]
-        except (KeyError, TypeError, ValueError):
-            return False
-        if post_id in self._caught_ids:
-            logger.debug("dropped live post %s already dispatched by catch_up", post_id)
-            return True
-        return False
-
-    def _remember_post(self, ev: Event[Any]) -> None:
-        self._recent_posts.append(ev.data.get("post"))
-
-    def _server_now_ms(self, at: float | None = None) -> float:
-        return (at or time.time()) * 1000.0 + self._clock_offset_ms
 
     # -- internals: the run loop ---------------------------------------------
 
@@ -642,6 +651,8 @@ class Listener:
         watchdog.start()
         attempt = 0
         auth_closes = 0
+        down_since = time.monotonic()
+        ever_up = False
         try:
             while not self._closing.is_set():
                 reason = "closed"
@@ -649,7 +660,7 @@ class Listener:
                 try:
                     self._connect_and_read()
                 except AuthenticationError as exc:
-                    logger.error("authentication failed: %s", exc)
+                    logger.error("authentication to %s failed: %s", self.url, exc)
                     self._fatal = exc
                     raise
                 except _AuthPhaseClosed as exc:
@@ -670,25 +681,57 @@ class Listener:
                     if self._closing.is_set():
                         break
                     reason = "dead connection (no reply to ping)" if self._dead else _describe(exc)
-                    logger.warning("websocket connection lost: %s", reason)
+                    if self._authenticated.is_set():
+                        logger.warning("websocket connection to %s lost: %s", self.url, reason)
                 was_up = self._authenticated.is_set()
                 self._drop_socket()
                 if self._closing.is_set():
                     break
                 if was_up:
+                    ever_up = True
                     auth_closes = 0
                     attempt = 0
+                    down_since = time.monotonic()
                     self._emit(
                         listener_event(
                             ListenerEvent.DISCONNECTED, DisconnectedData(reason, self.reconnect)
                         )
                     )
+                down_for = time.monotonic() - down_since
                 if not self.reconnect:
+                    if not was_up and not ever_up:
+                        self._fatal = ConnectionFailedError(
+                            self.url, reason, attempts=attempt + 1, waited=down_for
+                        )
+                        logger.error("%s", self._fatal)
+                        raise self._fatal
                     break
                 delay = 0.0 if at_once else self.backoff.delay(attempt)
+                if (
+                    self.connect_deadline is not None
+                    and not was_up
+                    and down_for + delay > self.connect_deadline
+                ):
+                    self._fatal = ConnectionFailedError(
+                        self.url, reason, attempts=attempt + 1, waited=down_for
+                    )
+                    logger.error("%s (connect_deadline %.1f s)", self._fatal, self.connect_deadline)
+                    raise self._fatal
                 attempt += 0 if at_once else 1
                 self.reconnects += 1
-                logger.info("reconnecting in %.2f s", delay)
+                if was_up or at_once:
+                    logger.info("reconnecting to %s in %.2f s", self.url, delay)
+                else:
+                    logger.warning(
+                        "cannot connect to %s: %s; attempt %d, next in %.1f s (%s)",
+                        self.url,
+                        reason,
+                        attempt,
+                        delay,
+                        "retrying forever"
+                        if self.connect_deadline is None
+                        else f"giving up after {self.connect_deadline:.0f} s",
+                    )
                 if self._closing.wait(delay):
                     break
         finally:
@@ -705,18 +748,11 @@ class Listener:
                     logger.exception("stop callback failed")
 
     def _connect_and_read(self) -> None:
-        resuming = bool(self.resume and self.connection_id)
-        url = (
-            websocket_url(
-                self._base_url,
-                connection_id=self.connection_id,
-                sequence_number=self._next_seq,
-            )
-            if resuming
-            else self.url
-        )
+        with self._core_lock:
+            query = self._core.connect(resume=self.resume)
+        url = websocket_url(self._base_url, **query) if query else self.url
         header = [f"Authorization: Bearer {self.__token}"] if self.auth == "header" else []
-        logger.debug("connecting to %s (resume=%s)", url, resuming)
+        logger.debug("connecting to %s (resume=%s)", url, bool(query))
         try:
             ws = websocket.create_connection(
                 url,
@@ -739,78 +775,70 @@ class Listener:
         self._ws = ws
         if self._closing.is_set():
             return
-        previous_id = self.connection_id
-        self._hello_seen = False
-        # Events that arrive before the handshake's reply (hello, a replay) are
-        # dispatched after CONNECTED.
-        backlog: list[Event[Any]] = []
-        self._backlog = backlog
         try:
-            self._authenticate(ws, need_hello=self.auth == "challenge" or not resuming)
+            up = self._authenticate(ws)
         except (OSError, websocket.WebSocketException) as exc:
             if self._closing.is_set():
                 return
             raise _AuthPhaseClosed(_describe(exc)) from None
-        finally:
-            self._backlog = None
         ws.settimeout(None)
-        resumed = resuming and not self._hello_seen
-        if resumed:
-            self.resumed += 1
-        logger.info("connected (%s)", "resumed" if resumed else f"connection {self.connection_id}")
-        self._authenticated.set()
-        self._emit(
-            listener_event(
-                ListenerEvent.CONNECTED,
-                ConnectedData(self.connection_id or previous_id or "", resumed),
-            )
+        logger.info(
+            "connected to %s (%s)",
+            self.url,
+            "resumed" if up.resumed else f"connection {up.connection_id}",
         )
-        for event in backlog:
-            self._dispatch(event)
         self._read_loop(ws)
 
-    def _authenticate(self, ws: websocket.WebSocket, *, need_hello: bool) -> None:
-        """Challenge (or, with header auth, a ping) and read until its reply (and,
-        on a new connection, the ``hello``, so that the connection id is known)."""
-        if self.auth == "challenge":
-            seq, pending = self._send_action(
-                ws, "authentication_challenge", {"token": self.__token}, track=True
-            )
-        else:
-            seq, pending = self._send_action(ws, "ping", None, track=True)
-        assert pending is not None
-        deadline = time.monotonic() + self.connect_timeout
-        while not pending.done.is_set() or (
-            need_hello and not self._hello_seen and pending.error is None
-        ):
-            left = deadline - time.monotonic()
+    def _authenticate(self, ws: websocket.WebSocket) -> Authenticated:
+        """Send the core's first message (challenge, or a ping with header auth) and read
+        until the core says the socket is up (the reply and, on a new connection, the
+        ``hello``)."""
+        with self._core_lock:
+            first = self._core.start_authentication(self.__token)
+        self._send_message(ws, first, track=False)
+        started = time.monotonic()
+        deadline = started + self.connect_timeout
+        check_at = None if self.auth_check_after is None else started + self.auth_check_after
+        while True:
+            now = time.monotonic()
+            left = deadline - now
             if left <= 0:
-                self._pending.pop(seq, None)
-                what = "authentication" if not pending.done.is_set() else "hello"
-                raise websocket.WebSocketTimeoutException(f"no {what} from the server")
+                raise websocket.WebSocketTimeoutException("no authentication from the server")
+            if check_at is not None:
+                if now >= check_at:
+                    check_at = None
+                    self._check_token()
+                else:
+                    left = min(left, check_at - now)
             ws.settimeout(left)
-            opcode, data = ws.recv_data()
+            try:
+                opcode, data = ws.recv_data()
+            except websocket.WebSocketTimeoutException:
+                continue  # the deadline or the token check, at the top of the loop
             if opcode == websocket.ABNF.OPCODE_CLOSE:
                 raise websocket.WebSocketConnectionClosedException("closed by the server")
-            self._handle(data)
-        if pending.error is not None:
-            err = pending.error
-            if isinstance(err, ActionError) and (
-                self.auth == "challenge" or err.error_id == _NOT_AUTHENTICATED
-            ):
-                raise AuthenticationError(f"the server rejected the token ({err.error_id})")
-            raise err
-        if pending.data and "server_time" in pending.data:
-            self._note_server_time(pending.data)
+            up = self._act(data)
+            if up is not None:
+                return up
 
-    def _note_server_time(self, data: Mapping[str, Any]) -> None:
-        st = data.get("server_time")
-        if isinstance(st, int | float) and not isinstance(st, bool):
-            self._clock_offset_ms = float(st) - time.time() * 1000.0
+    def _check_token(self) -> None:
+        """The socket is silent about the token: ask REST.  401 -> AuthenticationError;
+        anything else (no answer, another status) leaves it to the socket."""
+        try:
+            status = token_status(
+                self._base_url, self.__token, client=self._http_client, verify=self._verify
+            )
+        except Exception as exc:  # the check is a hint, never a new failure
+            logger.debug("token check over REST failed: %s", _describe(exc))
+            return
+        if status == 401:
+            raise AuthenticationError(
+                "the server rejected the token (GET /api/v4/users/me answered 401)"
+            )
 
     def _read_loop(self, ws: websocket.WebSocket) -> None:
         recv = ws.recv_data
-        handle = self._handle
+        act = self._act
         monotonic = time.monotonic
         close_opcode = websocket.ABNF.OPCODE_CLOSE
         while True:
@@ -821,131 +849,47 @@ class Listener:
                 raise websocket.WebSocketConnectionClosedException(
                     "closed by the server" + _close_reason(data)
                 )
-            handle(data)
+            act(data)
 
-    def _handle(self, raw: bytes | str) -> None:
-        # The hot path: one decode, a few dict lookups, one small object.
-        try:
-            text = raw.decode() if isinstance(raw, bytes) else raw
-            msg, end = _raw_decode(text)
-            if end != len(text) and text[end:].strip():
-                raise ValueError("trailing data")
-        except ValueError:  # also UnicodeDecodeError; leading whitespace is retried
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                logger.warning("skipped a malformed frame (%d bytes, not JSON)", len(raw))
-                return
-        if type(msg) is not dict:
-            logger.warning("skipped a frame that is not a JSON object")
-            return
-        name = msg.get("event")
-        if name is None:
-            self._handle_reply(msg)
-            return
-        seq = msg.get("seq")
-        if seq == self._next_seq and type(seq) is int and type(name) is str and name != "hello":
-            self._next_seq = seq + 1
-        elif type(name) is not str:
-            logger.warning("skipped an event whose name is not a string")
-            return
-        elif name == "hello":
-            self._on_hello(msg, seq)
-        elif type(seq) is not int:
-            logger.warning("skipped a %r event without a valid seq", name)
-            return
-        elif seq < self._next_seq:
-            logger.debug("dropped duplicate event seq %d (%s)", seq, name)
-            return
-        else:
-            raise SequenceGapError(self._next_seq, seq)
-        self._last_event_at = _time()
-        data = msg.get("data")
-        if type(data) is not dict:
-            data = {}
-        event: Event[Any] = Event(_EVENT_NAMES.get(name, name), data, msg.get("broadcast"), seq)
-        if name == "posted":
-            self._recent_posts.append(data.get("post"))
-            if self._caught_ids and self._already_caught(data):
-                return
-        if self._backlog is not None:
-            self._backlog.append(event)
-        else:
-            self._dispatch(event)
+    def _act(self, raw: bytes | str) -> Authenticated | None:
+        """One frame through the core, and what it asks for.  Raises only what the core
+        decided: :class:`AuthenticationError` (rejected) or :class:`SequenceGapError` (a
+        gap: resume)."""
+        with self._core_lock:
+            actions = self._core.receive(raw)
+        up: Authenticated | None = None
+        for action in actions:
+            if type(action) is Deliver:
+                self._dispatch(action.event)
+            elif type(action) is Replied:
+                self._replied(action)
+            elif type(action) is Authenticated:
+                up = action
+                self._authenticated.set()
+            elif type(action) is Resume:
+                raise SequenceGapError(action.expected, action.got)
+            elif type(action) is Rejected:
+                raise action.error
+        return up
 
-    def _on_hello(self, msg: Mapping[str, Any], seq: Any) -> None:
-        data = msg.get("data")
-        new_id = data.get("connection_id") if isinstance(data, dict) else None
-        version = data.get("server_version") if isinstance(data, dict) else None
-        previous = self.connection_id
-        last_seq = self._next_seq - 1
-        last_at = self._last_event_at
-        self._next_seq = (seq if type(seq) is int else 0) + 1
-        self._hello_seen = True
-        if isinstance(version, str):
-            self.server_version = version
-        if isinstance(new_id, str) and new_id:
-            self.connection_id = new_id
-        if previous is not None and previous != self.connection_id:
-            self.missed += 1
-            since = int(self._server_now_ms(last_at)) - self.catch_up_margin_ms
-            logger.warning(
-                "the server did not resume connection %s (new %s): events after seq %d were lost",
-                previous,
-                self.connection_id,
-                last_seq,
-            )
-            self._emit(
-                listener_event(
-                    ListenerEvent.MISSED_EVENTS,
-                    MissedEventsData(
-                        previous_connection_id=previous,
-                        connection_id=self.connection_id or "",
-                        last_seq=last_seq,
-                        last_event_at=last_at,
-                        since_ms=max(0, since),
-                    ),
-                )
-            )
-
-    def _handle_reply(self, msg: Mapping[str, Any]) -> None:
-        seq_reply = msg.get("seq_reply")
-        status = msg.get("status")
-        pending = self._pending.pop(seq_reply, None) if type(seq_reply) is int else None
+    def _replied(self, reply: Replied) -> None:
+        pending = self._pending.pop(reply.seq, None)
         if pending is None:
-            if status is None:
-                logger.warning("skipped a frame that is neither an event nor a reply")
-            elif status != "OK":
-                logger.warning("unmatched error reply: %s", _error_text(msg))
-            elif type(seq_reply) is int:
-                data = msg.get("data")
-                if isinstance(data, dict) and data.get("text") == "pong":
-                    self._note_server_time(data)
             return
-        data = msg.get("data")
-        if status == "OK":
-            pending.data = data if isinstance(data, dict) else {}
-        else:
-            err = msg.get("error")
-            err = err if isinstance(err, dict) else {}
-            code = err.get("status_code")
-            pending.error = ActionError(
-                pending.action,
-                str(err.get("id", "")),
-                str(err.get("message", status or "")),
-                code if isinstance(code, int) else None,
-            )
+        pending.data = reply.data
+        pending.error = reply.error
         pending.done.set()
 
     def _dispatch(self, event: Event[Any]) -> None:
-        handlers = self._handlers.get(event.name)
-        if handlers:
-            for h in handlers:
-                try:
-                    h(event)
-                except Exception:
-                    logger.exception("handler %s failed on %s event", _name(h), event.name)
-        for h in self._catch_all:
+        with self._core_lock:
+            admitted = self._core.admit(event)
+        if not admitted:
+            return
+        if event.malformed is not None:
+            # typed handlers are promised a typed payload: this one goes to catch-all
+            # handlers and events() only, flagged (event.malformed)
+            logger.warning("%s; delivered as a raw event (seq %s)", event.malformed, event.seq)
+        for h in self._handlers.for_event(event):
             try:
                 h(event)
             except Exception:
@@ -954,10 +898,7 @@ class Listener:
             q.put(event)
 
     def _emit(self, event: Event[Any]) -> None:
-        if self._backlog is not None:
-            self._backlog.append(event)
-        else:
-            self._dispatch(event)
+        self._dispatch(event)
 
     def _watchdog(self) -> None:
         interval = self.ping_interval
@@ -989,8 +930,6 @@ class Listener:
                 self._ping_sent_at = None
 
     _dead = False
-    _hello_seen = False
-    _backlog: list[Event[Any]] | None = None
 
     def _close_socket(self, ws: websocket.WebSocket, *, normal: bool) -> None:
         if normal:
@@ -1014,6 +953,10 @@ class Listener:
             _abort(ws)
             with contextlib.suppress(Exception):
                 cast(Any, ws).shutdown()
+        with self._core_lock:
+            failed = self._core.disconnected()
+        for reply in failed:
+            self._replied(reply)
         pending, self._pending = self._pending, {}
         for p in pending.values():
             p.error = NotConnectedError(f"{p.action}: connection lost before the reply")
@@ -1028,6 +971,41 @@ class _AuthPhaseClosed(ListenerError):
 
 # ---------------------------------------------------------------------------
 # Helpers
+
+
+def _sslopt_for(verify: bool | str | ssl.SSLContext) -> dict[str, Any]:
+    """websocket-client's ``sslopt`` for a client-style ``verify``."""
+    if isinstance(verify, ssl.SSLContext):
+        return {"context": verify}
+    if verify is False:
+        return {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
+    if isinstance(verify, str):
+        return {"ca_cert_path": verify} if os.path.isdir(verify) else {"ca_certs": verify}
+    return {}
+
+
+def _rest_base(base_url: str) -> str:
+    return websocket_url(base_url).replace("ws", "http", 1).rsplit("/websocket", 1)[0]
+
+
+def token_status(
+    base_url: str,
+    token: str,
+    *,
+    client: httpx.Client | None = None,
+    verify: bool | str | ssl.SSLContext = True,
+    timeout: float = 5.0,
+) -> int:
+    """The HTTP status of ``GET /api/v4/users/me`` with ``token`` (200: valid, 401: not)."""
+    import httpx
+
+    url = _rest_base(base_url) + "/users/me"
+    headers = {"Authorization": f"Bearer {token}"}
+    if client is not None:
+        return client.get(url, headers=headers).status_code
+    verify = verify if url.startswith("https:") else False  # no TLS set-up for http
+    with httpx.Client(timeout=timeout, verify=verify) as http:
+        return http.get(url, headers=headers).status_code
 
 
 def _abort(ws: websocket.WebSocket) -> None:
@@ -1056,19 +1034,6 @@ def _close_reason(data: bytes | str) -> str:
     return ""
 
 
-def _error_text(msg: Mapping[str, Any]) -> str:
-    err = msg.get("error")
-    if isinstance(err, dict):
-        return f"{err.get('id', '')}: {err.get('message', '')}"
-    return str(msg.get("status"))
-
-
-def _posted_event(post: Mapping[str, Any]) -> Event[PostData]:
-    data = {"post": json.dumps(post, separators=(",", ":")), "channel_id": post.get("channel_id")}
-    broadcast = {"channel_id": post.get("channel_id", "")}
-    return Event(EventName.POSTED, data, broadcast, None)
-
-
 def fetch_posts_since(
     base_url: str,
     token: str,
@@ -1088,7 +1053,7 @@ def fetch_posts_since(
     """
     import httpx
 
-    api = websocket_url(base_url).replace("ws", "http", 1).rsplit("/websocket", 1)[0]
+    api = _rest_base(base_url)
     own = client is None
     http = client or httpx.Client(timeout=timeout)
     headers = {"Authorization": f"Bearer {token}"}

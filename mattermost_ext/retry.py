@@ -40,7 +40,7 @@ from typing import Final, Protocol, cast, runtime_checkable
 import httpx
 
 from ._redact import redact_url
-from .errors import parse_retry_after
+from .errors import RETRIES_EXTENSION, parse_retry_after
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -265,6 +265,7 @@ class _Loop:
         state = RetryState(self.request, self.retries, response=response, error=error)
         wait = self.policy.delay(state)
         if wait is None:
+            self.give_up(response, error)
             return None
         if self.waited + wait > self.cap:
             logger.debug(
@@ -274,6 +275,7 @@ class _Loop:
                 _describe(state),
                 self.cap,
             )
+            self.give_up(response, error)
             return None
         self.retries += 1
         self.waited += wait
@@ -286,6 +288,16 @@ class _Loop:
             wait,
         )
         return wait
+
+    def give_up(self, response: httpx.Response | None, error: Exception | None) -> None:
+        """Leave the figures (attempts, total wait) where the error translation finds them."""
+        if self.retries == 0:
+            return
+        figures = (self.retries + 1, round(self.waited, 3))
+        if response is not None:
+            response.extensions[RETRIES_EXTENSION] = figures
+        elif error is not None:
+            error.mattermost_retries = figures  # type: ignore[attr-defined]
 
 
 class RetryTransport(httpx.BaseTransport):

@@ -17,6 +17,11 @@ Prints events/s (median and min-max), the ratio listener/bare and the goal
 (>= 0.9x), ``MISSED`` if not met. Exits 0 whenever it ran.
 
     python scripts/bench_ws.py [--events 20000] [--runs 7]
+    python scripts/bench_ws.py --many 100     # 100 listeners in one process, per driver
+
+``--many N``: N listeners of each driver (thread: ``Listener``; asyncio: ``AsyncListener``)
+in a fresh process each, against the fake Mattermost in another process; prints the
+process's threads and RSS once all N are connected.
 """
 
 from __future__ import annotations
@@ -254,14 +259,107 @@ def summarize(label: str, rates: list[float]) -> float:
     return med
 
 
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def serve_fake_mattermost() -> int:
+    """A FakeMattermost for --many (its threads live in this process, not the measured one)."""
+    fake = _fake_server().FakeMattermost(TOKEN)
+    print(fake.url, flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+    fake.stop()
+    return 0
+
+
+def many_child(driver: str, count: int, url: str) -> int:
+    """``count`` listeners of ``driver`` connected at once: print threads and RSS (JSON)."""
+    import asyncio
+
+    from mattermost_ext.aio_listener import AsyncListener
+
+    before = _rss_mb()
+    start = time.monotonic()
+    if driver == "thread":
+        listeners = [Listener(url, TOKEN) for _ in range(count)]
+        for listener in listeners:
+            listener.start()
+        assert all(listener.wait_connected(60) for listener in listeners)
+        threads = threading.active_count()
+        took = time.monotonic() - start
+        rss = _rss_mb()
+        for listener in listeners:
+            listener.close(timeout=1)
+    else:
+
+        async def run() -> tuple[int, float, float]:
+            alisteners = [AsyncListener(url, TOKEN) for _ in range(count)]
+            for listener in alisteners:
+                await listener.start()
+            ok = await asyncio.gather(*(a.wait_connected(60) for a in alisteners))
+            assert all(ok)
+            result = (threading.active_count(), time.monotonic() - start, _rss_mb())
+            await asyncio.gather(*(a.close() for a in alisteners))
+            return result
+
+        threads, took, rss = asyncio.run(run())
+    print(json.dumps({"threads": threads, "rss_mb": rss, "base_mb": before, "connect_s": took}))
+    return 0
+
+
+def many(count: int) -> int:
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve-fake"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip()
+        print(f"bench_ws --many {count}: listeners connected at once, one process per driver")
+        for driver in ("thread", "asyncio"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--many-child", driver, str(count), url],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=300,
+            ).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            print(
+                f"  {driver:8} {count} listeners: {r['threads']} threads, RSS {r['rss_mb']:.1f} MB"
+                f" ({r['rss_mb'] - r['base_mb']:.1f} MB over the idle process), connected in "
+                f"{r['connect_s']:.2f} s"
+            )
+    finally:
+        if server.stdin is not None:
+            server.stdin.close()
+        server.wait(10)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--many", type=int, default=0, help="N listeners per driver: threads, RSS")
     parser.add_argument("--serve", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--many-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         return serve(args.serve)
+    if args.serve_fake:
+        return serve_fake_mattermost()
+    if args.many_child:
+        driver, count, url = args.many_child
+        return many_child(driver, int(count), url)
+    if args.many:
+        return many(args.many)
     n = args.events
     server = ChildServer(n)
     print(

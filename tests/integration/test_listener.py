@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import itertools
 import os
 import socket
 import statistics
@@ -66,6 +67,12 @@ class Rest:
 
     def close(self) -> None:
         self.http.close()
+
+    def __enter__(self) -> Rest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class TcpProxy:
@@ -155,9 +162,9 @@ class Collector:
         with self.cond:
             out = []
             for _, e in self.posts:
-                p = e.payload.post
-                pid = p.get("id") if isinstance(p, dict) else p.id
-                kind = p.get("type") if isinstance(p, dict) else p.type_
+                p = e.payload.post  # a Post: a payload that does not parse never gets here
+                pid = p.id
+                kind = p.type_
                 if isinstance(kind, str) and kind.startswith("system_"):
                     continue  # e.g. "joined the channel", which catch_up may also fetch
                 if e.payload.channel_id == channel_id and isinstance(pid, str):
@@ -194,10 +201,17 @@ def rest(mm_server: Any) -> Iterator[Rest]:
     r.close()
 
 
+_channel_numbers = itertools.count()
+
+
 @pytest.fixture
 def channel(mm_server: Any, rest: Rest) -> str:
     """A fresh public channel for this test (tests stay independent)."""
-    name = f"ws-{int(time.time() * 1000) % 10**10}-{os.getpid() % 1000}"
+    return _new_channel(mm_server, rest)
+
+
+def _new_channel(mm_server: Any, rest: Rest) -> str:
+    name = f"ws-{int(time.time() * 1000) % 10**10}-{os.getpid() % 1000}-{next(_channel_numbers)}"
     ch = rest.call(
         "POST",
         "/channels",
@@ -388,6 +402,325 @@ def test_server_restart_reports_missed_events_and_catch_up_recovers(
         # >= 5: the server restarts its hubs (dropping every socket) when another
         # client changes the config; catch_up then recovers those posts too.
         assert sum(caught) >= 5
+    finally:
+        listener.close()
+        proxy.close()
+
+
+# -- failures surface fast (issue 15) ----------------------------------------------
+
+WRONG_TOKEN = "wrongtoken" + "x" * 16
+
+
+@pytest.mark.parametrize("reconnect", [False, True])
+def test_wrong_token_raises_authentication_error_fast(
+    mm_server: Any, reconnect: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real server upgrades a socket with a wrong token and then says nothing (it closes
+    it after 5 s); the listener asks REST and raises AuthenticationError within 2 s, from
+    run_forever(), wait_connected() and events() alike."""
+    from mattermost_ext.listener import AuthenticationError
+
+    timings = {}
+    listener = Listener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+    start = time.monotonic()
+    with pytest.raises(AuthenticationError) as info:
+        listener.run_forever()
+    timings["run_forever"] = time.monotonic() - start
+    assert WRONG_TOKEN not in str(info.value)
+
+    listener = Listener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+    listener.start()
+    start = time.monotonic()
+    with pytest.raises(AuthenticationError):
+        listener.wait_connected(10)
+    timings["wait_connected"] = time.monotonic() - start
+    listener.close()
+
+    listener = Listener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+    start = time.monotonic()
+    with pytest.raises(AuthenticationError):
+        list(listener.events(timeout=20))
+    timings["events"] = time.monotonic() - start
+    listener.close()
+    with capsys.disabled():
+        print(
+            f"\nwrong token, reconnect={reconnect}: AuthenticationError after "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+        )
+    assert all(t <= 2.0 for t in timings.values()), timings
+
+
+def test_unreachable_server_names_the_url_and_honours_the_deadline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from mattermost_ext.listener import ConnectionFailedError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens here once closed
+    url = f"http://127.0.0.1:{port}"
+    listener = Listener(url, "t" * 26, backoff=FAST, connect_deadline=1.5)
+    start = time.monotonic()
+    with (
+        caplog.at_level("WARNING", logger="mattermost_ext.listener"),
+        pytest.raises(ConnectionFailedError) as info,
+    ):
+        listener.run_forever()
+    elapsed = time.monotonic() - start
+    assert f"127.0.0.1:{port}" in str(info.value) and info.value.attempts >= 2
+    assert elapsed <= 1.5 + 0.5, elapsed
+    attempts = [r.getMessage() for r in caplog.records if "cannot connect" in r.getMessage()]
+    assert attempts and all(f"127.0.0.1:{port}" in m and "next in" in m for m in attempts)
+
+    once = Listener(url, "t" * 26, reconnect=False)
+    with pytest.raises(ConnectionFailedError, match=f"127.0.0.1:{port}"):
+        once.run_forever()
+
+
+STRESS_POSTS = int(os.environ.get("MM_STRESS_POSTS", "1000"))
+STRESS_RATE = 100.0  # posts per second
+STRESS_DROP_EVERY = 2.0  # seconds
+
+
+def _inversions(got: list[str], created: list[str]) -> int:
+    """Posts delivered before one created earlier (adjacent descents in creation rank)."""
+    rank = {pid: i for i, pid in enumerate(created)}
+    ranks = [rank[p] for p in got if p in rank]
+    return sum(1 for a, b in itertools.pairwise(ranks) if b < a)
+
+
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_stress_through_a_dropping_proxy(
+    mm_server: Any, rest: Rest, run: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """STRESS_POSTS posts at about 100/s (two producers, one channel each: one REST caller
+    manages about 70/s here) while a proxy drops the socket every 2 s: every post once, in
+    server order per channel (resume replays; a catch-up fills a gap the server cannot
+    replay)."""
+    channels = [_new_channel(mm_server, rest) for _ in range(2)]
+    host, port = _host_port(mm_server.url)
+    proxy = TcpProxy(host, port)
+    listener, col = _listener(f"http://127.0.0.1:{proxy.port}", mm_server.admin_token)
+    recovered: list[int] = []
+
+    @listener.on(ListenerEvent.MISSED_EVENTS)
+    def catch_up(event: Event[MissedEventsData]) -> None:
+        recovered.append(len(listener.catch_up(event.payload)))
+
+    created: dict[str, list[str]] = {c: [] for c in channels}
+    done = threading.Event()
+    drops = 0
+
+    def dropper() -> None:
+        nonlocal drops
+        while not done.wait(STRESS_DROP_EVERY):
+            proxy.kill()
+            drops += 1
+
+    def producer(channel_id: str, share: int, start: float) -> None:
+        with Rest(mm_server.url, mm_server.admin_token) as mine:
+            for i in range(share):
+                due = start + i / (STRESS_RATE / len(channels))
+                if (ahead := due - time.monotonic()) > 0:
+                    time.sleep(ahead)
+                created[channel_id].append(mine.post(channel_id, f"stress {run}.{i}")["id"])
+
+    started = time.monotonic()
+    threads = [
+        threading.Thread(target=producer, args=(c, STRESS_POSTS // len(channels), started))
+        for c in channels
+    ]
+    killer = threading.Thread(target=dropper, daemon=True)
+    killer.start()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        posting = time.monotonic() - started
+        done.set()
+        total = sum(len(v) for v in created.values())
+        assert total == STRESS_POSTS // len(channels) * len(channels)
+        assert col.wait(lambda: sum(len(set(col.post_ids(c))) for c in channels) >= total, 60)
+        time.sleep(1.0)  # a late duplicate would show up now
+        got = {c: col.post_ids(c) for c in channels}
+        delivered = sum(len(set(g)) for g in got.values())
+        duplicates = sum(len(g) - len(set(g)) for g in got.values())
+        reordered = sum(_inversions(got[c], created[c]) for c in channels)
+        with capsys.disabled():
+            print(
+                f"\nstress run {run}: {delivered}/{total} delivered, {duplicates} duplicates, "
+                f"{reordered} reorderings; {total / posting:.0f} posts/s, {drops} drops, "
+                f"resumed {listener.resumed}x, missed-events {listener.missed}x "
+                f"(catch-up recovered {sum(recovered)})"
+            )
+        assert duplicates == 0 and reordered == 0 and delivered == total
+        assert got == created
+    finally:
+        done.set()
+        listener.close()
+        proxy.close()
+
+
+# -- the asyncio driver against the real server ---------------------------------------
+
+
+@pytest.mark.parametrize("reconnect", [False, True])
+def test_asyncio_driver_wrong_token_fast(
+    mm_server: Any, reconnect: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from mattermost_ext.aio_listener import AsyncListener
+    from mattermost_ext.listener import AuthenticationError
+
+    async def main() -> dict[str, float]:
+        timings = {}
+        listener = AsyncListener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+        start = time.monotonic()
+        with pytest.raises(AuthenticationError):
+            await listener.run_forever()
+        timings["run_forever"] = time.monotonic() - start
+        await listener.close()
+        listener = AsyncListener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+        start = time.monotonic()
+        with pytest.raises(AuthenticationError):
+            await listener.wait_connected(10)
+        timings["wait_connected"] = time.monotonic() - start
+        await listener.close()
+        listener = AsyncListener(mm_server.url, WRONG_TOKEN, reconnect=reconnect, backoff=FAST)
+        start = time.monotonic()
+        with pytest.raises(AuthenticationError):
+            async for _ in listener.events():
+                pass
+        timings["events"] = time.monotonic() - start
+        await listener.close()
+        return timings
+
+    timings = asyncio.run(main())
+    with capsys.disabled():
+        print(
+            f"\nasyncio driver, wrong token, reconnect={reconnect}: AuthenticationError after "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+        )
+    assert all(t <= 2.0 for t in timings.values()), timings
+
+
+def test_asyncio_driver_delivers_typed_posts_across_drops(
+    mm_server: Any, rest: Rest, channel: str
+) -> None:
+    """Through a proxy killed mid-stream: every post once, in order, a typed Post."""
+    import asyncio
+
+    from mattermost_api.models.post import Post
+
+    from mattermost_ext.aio_listener import AsyncListener
+
+    host, port = _host_port(mm_server.url)
+    proxy = TcpProxy(host, port)
+    posts = 60
+
+    async def main() -> tuple[list[str], list[str], int]:
+        got: list[str] = []
+        created: list[str] = []
+        async with AsyncListener(
+            f"http://127.0.0.1:{proxy.port}", mm_server.admin_token, backoff=FAST
+        ) as listener:
+
+            @listener.on(EventName.POSTED)
+            async def posted(event: Event[PostData]) -> None:
+                assert isinstance(event.payload.post, Post)
+                if event.payload.channel_id == channel:
+                    got.append(event.payload.post.id)
+
+            assert await listener.wait_connected(15)
+            for i in range(posts):
+                created.append((await asyncio.to_thread(rest.post, channel, f"aio {i}"))["id"])
+                if i % 15 == 7:
+                    proxy.kill()
+            deadline = time.monotonic() + 30
+            while len(got) < posts and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)
+            return got, created, listener.resumed
+
+    try:
+        got, created, resumed = asyncio.run(main())
+    finally:
+        proxy.close()
+    assert got == created and resumed >= 1
+
+
+@pytest.mark.skipif(
+    os.environ.get("MM_ALLOW_RESTART") != "1",
+    reason="kills the shared server: set MM_ALLOW_RESTART=1 (managed server only)",
+)
+def test_kill_9_and_restart_mid_stream(
+    mm_server: Any, rest: Rest, channel: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kill -9 of the real server mid-stream, then a restart: every post made before, during
+    (while the listener cannot reconnect yet) and after the outage arrives once and in
+    order, live or by catch-up."""
+    import signal
+
+    if not mm_server.managed:
+        pytest.skip("the server is not managed by scripts/mmserver.py: cannot kill it")
+    mmserver = _load_mmserver()
+    host, port = _host_port(mm_server.url)
+    proxy = TcpProxy(host, port)
+    listener, col = _listener(
+        f"http://127.0.0.1:{proxy.port}",
+        mm_server.admin_token,
+        backoff=Backoff(0.3, 1.0, 1.5, 1, 0.2),
+    )
+    caught: list[int] = []
+
+    @listener.on(ListenerEvent.MISSED_EVENTS)
+    def on_missed(event: Event[MissedEventsData]) -> None:
+        caught.append(len(listener.catch_up(event.payload)))
+
+    def post(label: str) -> str:
+        deadline = time.monotonic() + 120
+        while True:  # the server may be down: retry until it answers
+            try:
+                return str(rest.post(channel, label)["id"])
+            except (httpx.TransportError, httpx.HTTPStatusError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    try:
+        before = [post(f"before kill {i}") for i in range(20)]
+        assert col.wait(lambda: len(col.post_ids(channel)) >= 20, 20)
+        with mmserver._locked():
+            state = mmserver.load_state()
+            assert state is not None
+            os.kill(state["mm_pid"], signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while mmserver._alive(state["mm_pid"]) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            proxy.refuse = True  # the listener stays out while the "during" posts are made
+            started = time.monotonic()
+            mmserver._restart_locked(state, state.get("rate_limit"), 120)
+            outage = time.monotonic() - started
+        during = [post(f"during outage {i}") for i in range(20)]
+        proxy.refuse = False
+        after = [post(f"after outage {i}") for i in range(20)]
+        created = before + during + after
+        assert col.wait(lambda: len(set(col.post_ids(channel))) >= len(created), 60)
+        time.sleep(1.0)
+        got = col.post_ids(channel)
+        duplicates = len(got) - len(set(got))
+        reordered = _inversions(got, created)
+        with capsys.disabled():
+            print(
+                f"\nkill -9 + restart ({outage:.1f} s down): {len(set(got) & set(created))}/"
+                f"{len(created)} delivered, {duplicates} duplicates, {reordered} reorderings; "
+                f"missed-events {listener.missed}x, catch-up recovered {sum(caught)}"
+            )
+        assert duplicates == 0 and reordered == 0
+        assert got == created
     finally:
         listener.close()
         proxy.close()

@@ -1,4 +1,5 @@
-"""429s from the real server (rate limiting on): the retry policy absorbs them.
+"""429s from the real server (rate limiting on): the retry policy absorbs them, and the shared
+client-side limiter keeps concurrent callers from failing each other.
 
 Mattermost reads RateLimitSettings only at start-up, so the test uses the ``mm_rate_limited``
 fixture: a second server process on the same database with a small limit keyed by token
@@ -8,10 +9,14 @@ fixture: a second server process on the same database with a small limit keyed b
 from __future__ import annotations
 
 import asyncio
+import collections
+import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from mattermost_ext import AsyncMattermost, Mattermost, RateLimitError, RetryPolicy
@@ -45,7 +50,7 @@ def test_requests_through_rate_limit(
             url = limited["url"]
             # Without retries the limit shows as a typed error.
             with (
-                Mattermost(url, token.token, retry=None) as bare,
+                Mattermost(url, token.token, retry=None, rate_limit=False) as bare,
                 pytest.raises(RateLimitError) as info,
             ):
                 for _ in range(BURST + 5):
@@ -56,7 +61,9 @@ def test_requests_through_rate_limit(
             assert err.headers.get("x-ratelimit-limit")
             time.sleep((BURST + 1) / PER_SEC + 1)  # let the bucket fill again
 
-            with Mattermost(url, token.token, retry=RetryPolicy.default(), sleep=sleep) as mm:
+            # the retry policy alone (the limiter would avoid the 429s it is here to absorb)
+            retry = RetryPolicy.default()
+            with Mattermost(url, token.token, retry=retry, sleep=sleep, rate_limit=False) as mm:
                 start = time.monotonic()
                 ids = {mm.me().id for _ in range(N)}
                 elapsed = time.monotonic() - start
@@ -73,7 +80,7 @@ def test_requests_through_rate_limit(
                     await asyncio.sleep(seconds)
 
                 time.sleep((BURST + 1) / PER_SEC + 1)
-                async with AsyncMattermost(url, token.token, sleep=asleep) as amm:
+                async with AsyncMattermost(url, token.token, sleep=asleep, rate_limit=False) as amm:
                     t0 = time.monotonic()
                     users = await asyncio.gather(*(amm.me() for _ in range(N // 2)))
                     assert {u.id for u in users} == {someone["id"]}
@@ -91,3 +98,137 @@ def test_requests_through_rate_limit(
             )
     finally:
         revoke_token(admin, token.id)
+
+
+# The acceptance measurement of the shared limiter (issue 15).  The defaults keep CI short;
+# MM_RATE_LIMIT_PER_SEC=5 MM_RATE_LIMIT_BURST=5 MM_RATE_LIMIT_CALLS=200 is the issue's setting.
+LIMITED_PER_SEC = int(os.environ.get("MM_RATE_LIMIT_PER_SEC", "20"))
+LIMITED_BURST = int(os.environ.get("MM_RATE_LIMIT_BURST", "5"))
+LIMITED_CALLS = int(os.environ.get("MM_RATE_LIMIT_CALLS", "200"))
+CALLERS = (1, 10, 200)
+
+
+class WireCounter:
+    """Counts the answers on the wire (under the limiter and the retries) by status."""
+
+    def __init__(self) -> None:
+        self.statuses: collections.Counter[int] = collections.Counter()
+        self._lock = threading.Lock()
+
+    def count(self, status: int) -> None:
+        with self._lock:
+            self.statuses[status] += 1
+
+
+class CountingTransport(httpx.HTTPTransport):
+    def __init__(self, counter: WireCounter) -> None:
+        super().__init__()
+        self.counter = counter
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.counter.count(response.status_code)
+        return response
+
+
+class AsyncCountingTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, counter: WireCounter) -> None:
+        super().__init__()
+        self.counter = counter
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await super().handle_async_request(request)
+        self.counter.count(response.status_code)
+        return response
+
+
+def _threads(url: str, token: str, callers: int, counter: WireCounter) -> tuple[int, int]:
+    """LIMITED_CALLS calls of users/me over ``callers`` threads sharing one default client."""
+    failures = ok = 0
+    lock = threading.Lock()
+    shares = [LIMITED_CALLS // callers + (i < LIMITED_CALLS % callers) for i in range(callers)]
+    with Mattermost(url, token, transport=CountingTransport(counter)) as mm:
+
+        def work(share: int) -> None:
+            nonlocal failures, ok
+            for _ in range(share):
+                try:
+                    mm.me()
+                except RateLimitError:
+                    with lock:
+                        failures += 1
+                else:
+                    with lock:
+                        ok += 1
+
+        threads = [threading.Thread(target=work, args=(share,)) for share in shares]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return ok, failures
+
+
+def _tasks(url: str, token: str, callers: int, counter: WireCounter) -> tuple[int, int]:
+    """The same over ``callers`` asyncio tasks sharing one AsyncMattermost."""
+    shares = [LIMITED_CALLS // callers + (i < LIMITED_CALLS % callers) for i in range(callers)]
+
+    async def main() -> tuple[int, int]:
+        failures = ok = 0
+        async with AsyncMattermost(url, token, transport=AsyncCountingTransport(counter)) as mm:
+
+            async def work(share: int) -> None:
+                nonlocal failures, ok
+                for _ in range(share):
+                    try:
+                        await mm.me()
+                    except RateLimitError:
+                        failures += 1
+                    else:
+                        ok += 1
+
+            await asyncio.gather(*(work(share) for share in shares))
+        return ok, failures
+
+    return asyncio.run(main())
+
+
+def test_shared_limiter_loses_no_call(
+    mm_rate_limited: Any,
+    admin: Mattermost,
+    make_user: Callable[..., dict[str, str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    floor = (LIMITED_CALLS - (LIMITED_BURST + 1)) / LIMITED_PER_SEC
+    rows = []
+    with mm_rate_limited(
+        per_sec=LIMITED_PER_SEC,
+        max_burst=LIMITED_BURST,
+        vary_by_user=True,
+        vary_by_remote_addr=True,
+    ) as limited:
+        for flavour, run in (("threads", _threads), ("asyncio", _tasks)):
+            for callers in CALLERS:
+                someone = make_user()  # a fresh user: a full bucket of its own
+                token = create_token(admin, "limiter", user_id=someone["id"])
+                counter = WireCounter()
+                try:
+                    start = time.monotonic()
+                    ok, failures = run(limited["url"], token.token, callers, counter)
+                    wall = time.monotonic() - start
+                finally:
+                    revoke_token(admin, token.id)
+                rows.append((flavour, callers, ok, failures, wall, counter.statuses[429]))
+    with capsys.disabled():
+        print(
+            f"\nshared limiter, server {LIMITED_PER_SEC}/s burst {LIMITED_BURST}, "
+            f"{LIMITED_CALLS} calls of users/me, floor {floor:.1f} s:"
+        )
+        for flavour, callers, ok, failures, wall, rejected in rows:
+            print(
+                f"  {flavour:7} {callers:3} callers: {ok} ok, {failures} failed, "
+                f"{wall:.1f} s ({wall / floor:.3f}x floor), {rejected} x 429 on the wire"
+            )
+    for flavour, callers, ok, failures, wall, _rejected in rows:
+        assert failures == 0 and ok == LIMITED_CALLS, (flavour, callers, ok, failures)
+        assert wall <= floor * 1.1, (flavour, callers, wall, floor)

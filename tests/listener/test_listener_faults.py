@@ -226,3 +226,42 @@ def test_token_never_in_url_logs_or_errors(
     text = caplog.text + "".join(str(r.args) for r in caplog.records)
     assert fake.token not in text
     assert any(r.name.startswith("mattermost_ext") for r in caplog.records)
+
+
+def test_unparsable_payload_reaches_catch_all_only_flagged(
+    fake: FakeMattermost, make_listener: MakeListener, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A typed handler never sees a payload that does not parse; catch-all handlers and
+    events() get it as a raw event with ``malformed`` set; a string broadcast too."""
+    listener, rec = make_listener()
+    typed: list[Any] = []
+    listener.add_handler(EventName.POSTED, typed.append)
+    with caplog.at_level(logging.WARNING, logger="mattermost_ext.listener"):
+        fake.broadcast("posted", {"post": "{broken", "channel_id": "c" * 26})
+        fake.broadcast("posted", posted_data("fine"), {"channel_id": "c" * 26})
+        fake.broadcast("posted", posted_data("odd broadcast"), "a string")  # type: ignore[arg-type]
+        got = rec.wait_count(EventName.POSTED, 3)
+    bad, good, odd = got
+    assert bad.malformed is not None and "post: not JSON" in bad.malformed
+    assert good.malformed is None and good.payload.post.message == "fine"
+    assert odd.malformed is not None and "broadcast" in odd.malformed
+    assert odd.broadcast.channel_id == ""
+    assert [e.payload.post.message for e in typed] == ["fine"]
+    assert any("delivered as a raw event" in r.getMessage() for r in caplog.records)
+    assert listener.connected and listener.reconnects == 0
+
+
+def test_unreachable_with_reconnect_false_raises_naming_the_url() -> None:
+    import socket
+
+    from mattermost_ext.listener import ConnectionFailedError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    listener = Listener(f"http://127.0.0.1:{port}", "t" * 26, reconnect=False)
+    with pytest.raises(ConnectionFailedError, match=f"127.0.0.1:{port}") as info:
+        listener.run_forever()
+    assert info.value.attempts == 1
+    with pytest.raises(ConnectionFailedError):
+        listener.wait_connected(1)

@@ -18,11 +18,13 @@ from mattermost_ext.events import (
     HelloData,
     ListenerEvent,
     MissedEventsData,
+    PayloadError,
     PostData,
     ReactionData,
     StatusChangeData,
     TypingData,
     UserUpdatedData,
+    check_payload,
     event_from_message,
     listener_event,
     lookup_name,
@@ -85,18 +87,42 @@ def test_posted_payload_uses_generated_post_model() -> None:
     assert p.mentions == ("u1", "u2") and p.set_online is True
 
 
-def test_post_payload_falls_back_to_dict(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mattermost_ext.events as events
+def test_post_payload_is_a_post_or_an_error() -> None:
+    """Never a dict in disguise: bad data raises PayloadError naming event and field."""
+    from mattermost_api.models.post import Post
 
-    monkeypatch.setattr(events, "_MODELS", {"post.Post": None})
     p = msg("post_deleted", {"post": json.dumps(POST), "delete_by": "admin"}).payload
-    assert p.post == POST and p.delete_by == "admin" and p.channel_id == CH
-
-
-def test_broken_nested_json_does_not_raise() -> None:
-    p = msg("post_edited", {"post": "{broken"}).payload
-    assert p.post == {} and p.channel_id == ""
+    assert isinstance(p.post, Post) and p.delete_by == "admin" and p.channel_id == CH
+    for bad, why in (("{broken", "not JSON"), ("[1]", "expected a JSON object"), (None, "got")):
+        with pytest.raises(PayloadError, match=why) as info:
+            msg("post_edited", {"post": bad}).payload  # noqa: B018
+        assert info.value.event == "post_edited" and info.value.field == "post"
     assert msg("posted", {"post": json.dumps(POST), "mentions": "nope"}).payload.mentions == ()
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "broadcast", "needle"),
+    [
+        ("posted", {"post": "{broken"}, None, "posted event: post: not JSON"),
+        ("posted", {"post": json.dumps(POST)}, "a string", "broadcast: expected a JSON object"),
+        ("reaction_added", {"reaction": 3}, None, "reaction"),
+        ("user_updated", {"user": "[]"}, None, "user"),
+    ],
+)
+def test_check_payload_flags_and_never_raises(
+    event: str, data: dict[str, Any], broadcast: Any, needle: str
+) -> None:
+    ev = msg(event, data, broadcast)
+    reason = check_payload(ev)
+    assert reason is not None and needle in reason and ev.malformed == reason
+    assert ev.broadcast.channel_id == ""  # a string broadcast: empty, no AttributeError
+
+
+def test_check_payload_passes_good_events() -> None:
+    ev = msg("posted", {"post": json.dumps(POST)}, {"channel_id": CH})
+    assert check_payload(ev) is None and ev.malformed is None
+    assert ev.payload.post.message == POST["message"]
+    assert check_payload(msg("some_future_event", {"x": 1})) is None
 
 
 def test_payload_is_decoded_once() -> None:

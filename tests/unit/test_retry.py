@@ -14,6 +14,7 @@ from mattermost_api.api.users import get_user
 
 from mattermost_ext import (
     Mattermost,
+    MattermostError,
     RateLimitError,
     ServerError,
     TransportError,
@@ -351,3 +352,42 @@ def test_async_facade_retries_and_raises() -> None:
 
     asyncio.run(main())
     assert len(slept) == 3
+
+
+def test_exhaustion_names_attempts_and_wait(sleeps: list[float]) -> None:
+    """Retries are bounded; giving up says how many attempts and how long they waited."""
+    script = Script(httpx.Response(503))
+    with make(script, sleeps) as mm, pytest.raises(ServerError) as info:
+        mm.call(get_user.sync, user_id="me")
+    err = info.value
+    assert err.attempts == len(script.requests) == 4  # ServerErrorPolicy: 3 retries
+    assert err.waited == pytest.approx(sum(sleeps), abs=0.01)
+    assert f"gave up after 4 attempts, {err.waited:.1f} s waited" in str(err)
+
+    limited = Script(httpx.Response(429, headers={"Retry-After": "1"}))
+    sleeps.clear()
+    with make(limited, sleeps) as mm, pytest.raises(RateLimitError) as rinfo:
+        mm.call(get_user.sync, user_id="me")
+    assert rinfo.value.attempts == 6 and rinfo.value.waited == pytest.approx(sum(sleeps), abs=0.01)
+
+    refused = Script(httpx.ConnectError("refused"))
+    sleeps.clear()
+    with make(refused, sleeps) as mm, pytest.raises(TransportError) as tinfo:
+        mm.call(get_user.sync, user_id="me")
+    assert tinfo.value.attempts == 4 and "gave up after 4 attempts" in str(tinfo.value)
+
+
+def test_total_wait_cap_bounds_retries(sleeps: list[float]) -> None:
+    policy = RetryPolicy.of([RateLimitPolicy(max_retries=100)], max_total_wait=3.0)
+    script = Script(httpx.Response(429, headers={"Retry-After": "1"}))
+    with make(script, sleeps, retry=policy) as mm, pytest.raises(RateLimitError) as info:
+        mm.call(get_user.sync, user_id="me")
+    assert sum(sleeps) <= 3.0 and info.value.waited == pytest.approx(sum(sleeps), abs=0.01)
+    assert info.value.attempts == len(script.requests) >= 2
+
+
+def test_a_first_time_failure_has_no_retry_figures(sleeps: list[float]) -> None:
+    script = Script(httpx.Response(404, json={"id": "x", "message": "nope"}))
+    with make(script, sleeps) as mm, pytest.raises(MattermostError) as info:
+        mm.call(get_user.sync, user_id="me")
+    assert getattr(info.value, "attempts", 1) == 1 and "gave up" not in str(info.value)
