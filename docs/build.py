@@ -37,7 +37,9 @@ import operations as ops  # noqa: E402
 
 def ext_modules() -> list[str]:
     """The public modules of mattermost_ext (no leading underscore), found on disk."""
-    return sorted(p.stem for p in (ROOT / "mattermost_ext").glob("*.py") if not p.stem.startswith("_"))
+    return sorted(
+        p.stem for p in (ROOT / "mattermost_ext").glob("*.py") if not p.stem.startswith("_")
+    )
 
 
 def write_ext_reference() -> list[dict[str, str]]:
@@ -48,7 +50,9 @@ def write_ext_reference() -> list[dict[str, str]]:
     )
     nav = [{"Overview": "reference/ext/index.md"}]
     for name in ext_modules():
-        (folder / f"{name}.md").write_text(f"# mattermost_ext.{name}\n\n::: mattermost_ext.{name}\n")
+        (folder / f"{name}.md").write_text(
+            f"# mattermost_ext.{name}\n\n::: mattermost_ext.{name}\n"
+        )
         nav.append({name: f"reference/ext/{name}.md"})
     return nav
 

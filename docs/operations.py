@@ -26,6 +26,7 @@ PATH_PARAMETER = re.compile(r"\{[^}]*\}")  # the generator renames some ({type} 
 def route_key(method: str, path: str) -> tuple[str, str]:
     return method, PATH_PARAMETER.sub("{}", path)
 
+
 # What the namespaced call raises for a documented error status (mattermost_ext.errors).
 ERRORS_BY_STATUS = {
     "400": "BadRequestError",
@@ -60,6 +61,14 @@ def modules_by_route(api_dir: Path) -> dict[tuple[str, str], tuple[str, str]]:
     return routes
 
 
+QUALIFIED = re.compile(r"\b(?:mattermost_api|httpx)(?:\.\w+)*\.(\w+)\b")
+
+
+def _short(text: str) -> str:
+    """Type names without their modules: ``mattermost_api.models.user.User`` -> ``User``."""
+    return QUALIFIED.sub(r"\1", text)
+
+
 def call_shape(package: str, tag: str, name: str) -> tuple[str, str]:
     """The call's parameters (without ``client``) and its success type, from the generated code."""
     module = importlib.import_module(f"{package}.api.{tag}.{name}")
@@ -67,13 +76,12 @@ def call_shape(package: str, tag: str, name: str) -> tuple[str, str]:
     signature = inspect.signature(function)
     parameters = [p for p in signature.parameters.values() if p.name != "client"]
     text = str(signature.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
-    text = text.replace("mattermost_api.models.", "").replace("mattermost_api.types.", "")
+    if not hasattr(module, "sync"):
+        return _short(text), "httpx.Response (the spec gives no schema for the success body)"
     returned = signature.return_annotation
     returned = returned if isinstance(returned, str) else inspect.formatannotation(returned)
-    kept = [t.strip() for t in returned.split("|") if t.strip() not in ("None", "AppError")]
-    if not hasattr(module, "sync"):
-        kept = ["httpx.Response (no schema for the success body)"]
-    return text, " | ".join(kept) or "None"
+    kept = [t.strip() for t in _short(returned).split("|") if t.strip() not in ("None", "AppError")]
+    return _short(text), " | ".join(kept) or "None"
 
 
 def operations(document: dict[str, Any], api_dir: Path, package: str) -> Iterator[Operation]:
@@ -99,7 +107,7 @@ def _description(text: str) -> str:
     lines = []
     for line in text.strip().splitlines():
         heading = re.match(r"^#{1,6}\s+(.*)$", line)
-        lines.append(f"**{heading.group(1).strip()}**" if heading else line)
+        lines.append(f"\n**{heading.group(1).strip()}**\n" if heading else line)
     return "\n".join(lines)
 
 
@@ -141,7 +149,10 @@ def raises(spec: dict[str, Any]) -> list[tuple[str, str]]:
 def render_operation(document: dict[str, Any], op: Operation) -> str:
     spec = op.spec
     out = [f"## {op.name} {{ #{op.name} }}", ""]
-    out.append(f"`{op.method.upper()} {op.path}`" + (f" · {spec['summary']}" if spec.get("summary") else ""))
+    out.append(
+        f"`{op.method.upper()} {op.path}`"
+        + (f" · {spec['summary']}" if spec.get("summary") else "")
+    )
     out.append("")
     version = minimum_version(spec)
     if version:
