@@ -24,7 +24,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from setuptools import build_meta as _setuptools
+from setuptools import build_meta as _setuptools  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_DIR = ROOT / "generated" / "mattermost_api"
@@ -126,14 +126,14 @@ def prepare_metadata_for_build_wheel(
     metadata_directory: str, config_settings: dict[str, Any] | None = None
 ) -> str:
     _generate()
-    return _setuptools.prepare_metadata_for_build_wheel(metadata_directory, config_settings)
+    return str(_setuptools.prepare_metadata_for_build_wheel(metadata_directory, config_settings))
 
 
 def prepare_metadata_for_build_editable(
     metadata_directory: str, config_settings: dict[str, Any] | None = None
 ) -> str:
     _generate()
-    return _setuptools.prepare_metadata_for_build_editable(metadata_directory, config_settings)
+    return str(_setuptools.prepare_metadata_for_build_editable(metadata_directory, config_settings))
 
 
 def build_wheel(
@@ -142,7 +142,7 @@ def build_wheel(
     metadata_directory: str | None = None,
 ) -> str:
     _generate()
-    return _setuptools.build_wheel(wheel_directory, config_settings, metadata_directory)
+    return str(_setuptools.build_wheel(wheel_directory, config_settings, metadata_directory))
 
 
 def build_editable(
@@ -151,9 +151,9 @@ def build_editable(
     metadata_directory: str | None = None,
 ) -> str:
     _generate()
-    return _setuptools.build_editable(wheel_directory, config_settings, metadata_directory)
+    return str(_setuptools.build_editable(wheel_directory, config_settings, metadata_directory))
 
 
 def build_sdist(sdist_directory: str, config_settings: dict[str, Any] | None = None) -> str:
     _generate()
-    return _setuptools.build_sdist(sdist_directory, config_settings)
+    return str(_setuptools.build_sdist(sdist_directory, config_settings))
