@@ -30,6 +30,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._redact import Secret
+from ._version import __version__ as __version__
+from ._version import spec_version as spec_version
 from .auth import AccessToken, LoginResult
 from .client import DEFAULT_TIMEOUT, AsyncMattermost, Mattermost, normalize_base_url
 from .errors import (

@@ -331,6 +331,53 @@ def _prepare_wrapper(pin: dict[str, Any], go: str) -> list[str]:
     return ldflags
 
 
+class BuildProgress:
+    """Counts the packages ``go build -v`` names as it compiles them; reports every 30 s."""
+
+    INTERVAL = 30.0
+
+    def __init__(self, total: int | None, started: float) -> None:
+        self.total = total  # packages in the build (None: unknown), cached ones included
+        self.compiled = 0
+        self.started = started
+        self._last_report = started
+
+    def feed(self, line: str) -> None:
+        name = line.strip()
+        # a package path: one word, no "#" headers, no compiler messages (they have ": ")
+        if name and " " not in name and not name.startswith(("#", "$")) and ".go:" not in name:
+            self.compiled += 1
+
+    def _figures(self, now: float) -> str:
+        of = f" of {self.total}" if self.total else ""
+        return f"{self.compiled}{of} packages compiled, {now - self.started:.0f} s"
+
+    def due(self, now: float) -> str | None:
+        if now - self._last_report < self.INTERVAL:
+            return None
+        self._last_report = now
+        return f"building: {self._figures(now)}"
+
+    def final(self, now: float) -> str:
+        cached = ""
+        if self.total and self.compiled < self.total:
+            cached = f" (the other {self.total - self.compiled} were cached)"
+        return f"compiled: {self._figures(now)}{cached}"
+
+
+def _count_packages(go: str, pin: dict[str, Any], env: dict[str, str]) -> int | None:
+    """How many packages the server build takes (go list -deps), or None when unknown."""
+    try:
+        proc = subprocess.run(
+            [go, "list", "-deps", f"{pin['module']}/cmd/mattermost"],
+            cwd=BUILD_DIR, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    count = len(proc.stdout.split())
+    return count if proc.returncode == 0 and count else None
+
+
 def build(force: bool = False) -> dict[str, Any]:
     """Build (or reuse) the server binary; return the stamp dict (with build figures)."""
     with _locked(CACHE_DIR / "mmserver-build.lock"):
@@ -363,19 +410,32 @@ def _build_locked(force: bool) -> dict[str, Any]:
         f"log: {BUILD_LOG.relative_to(ROOT)})"
     )
     t0 = time.monotonic()
+    progress = BuildProgress(total=_count_packages(go, pin, env), started=t0)
+    cmd.insert(2, "-v")  # go build -v names each package as it is compiled: the progress
     with BUILD_LOG.open("w") as out:
         out.write("$ " + " ".join(cmd) + "\n")
         out.flush()
         time_v = Path("/usr/bin/time")
         full = [str(time_v), "-v", *cmd] if time_v.is_file() else cmd
-        proc = subprocess.Popen(full, cwd=BUILD_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            full, cwd=BUILD_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, errors="replace",
+        )  # fmt: skip
         try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                out.write(line)
+                progress.feed(line)
+                report = progress.due(time.monotonic())
+                if report:
+                    log(report)
             rc = proc.wait()
         except BaseException:
             proc.terminate()
             proc.wait()
             raise
     seconds = time.monotonic() - t0
+    log(progress.final(time.monotonic()))
     text = BUILD_LOG.read_text(errors="replace")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
     peak_kb = int(m.group(1)) if m else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

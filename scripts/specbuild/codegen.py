@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,9 @@ def run_generator(spec_file: Path, package_dir: Path) -> str:
     """Generate the package into package_dir (must not exist); returns the generator's output."""
     bindir = str(Path(sys.executable).parent)
     exe = Path(bindir) / "openapi-python-client"
+    if not exe.exists():  # an isolated build (pip) puts its tools on PATH, not beside python
+        exe = Path(shutil.which("openapi-python-client") or exe)
+        bindir = str(exe.parent)
     if not exe.exists():
         raise SpecError(f"{exe}: openapi-python-client is not installed (pip install -e '.[dev]')")
     env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
