@@ -202,6 +202,14 @@ class _Walker:
         return fresh
 
 
+def _json(response: httpx.Response) -> Any:
+    """The body decoded as ``response.json()`` does, with the generated layer's faster
+    decoder (orjson when installed; issue 16)."""
+    from mattermost_api.types import json_loads
+
+    return json_loads(response.content)
+
+
 def _post(data: dict[str, Any]) -> Post:
     from mattermost_api.models.post import Post
 
@@ -215,7 +223,7 @@ def _oldest_first_sync(
     walker = _Walker(channel_id, None, False, per_page, include_deleted)
     oldest: list[dict[str, Any]] = []
     while not walker.done:
-        got = walker.feed(http.get(walker.path, params=walker.params()).json())
+        got = walker.feed(_json(http.get(walker.path, params=walker.params())))
         if got:
             edge = _key(got[-1])[0]
             if not oldest or edge < _key(oldest[0])[0]:
@@ -262,7 +270,7 @@ def iter_channel_posts(
             yield _post(data)
         walker.cursor = str(first[-1]["id"])
     while not walker.done:
-        for data in walker.feed(http.get(walker.path, params=walker.params()).json()):
+        for data in walker.feed(_json(http.get(walker.path, params=walker.params()))):
             yield _post(data)
 
 
@@ -272,7 +280,7 @@ async def _oldest_first_async(
     walker = _Walker(channel_id, None, False, per_page, include_deleted)
     oldest: list[dict[str, Any]] = []
     while not walker.done:
-        got = walker.feed((await http.get(walker.path, params=walker.params())).json())
+        got = walker.feed(_json(await http.get(walker.path, params=walker.params())))
         if got:
             edge = _key(got[-1])[0]
             if not oldest or edge < _key(oldest[0])[0]:
@@ -310,6 +318,6 @@ async def aiter_channel_posts(
             yield _post(data)
         walker.cursor = str(first[-1]["id"])
     while not walker.done:
-        body = (await http.get(walker.path, params=walker.params())).json()
+        body = _json(await http.get(walker.path, params=walker.params()))
         for data in walker.feed(body):
             yield _post(data)

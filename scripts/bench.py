@@ -45,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -177,10 +177,15 @@ IMPORT_OURS = (
     "from mattermost_api.api.users import get_user\n"
     "AuthenticatedClient(base_url='http://127.0.0.1:1', token='t')"
 )
-IMPORT_FACADE = (  # issue 13: the namespaced client, one namespace and the module its call uses
+# The facade plus one namespaced operation (issue 13's mm.<tag>.<op>) when this branch has
+# namespaces; else the facade plus the generated endpoint module (the line says so).
+IMPORT_FACADE = (
     "from mattermost_ext import Mattermost\n"
-    "import mattermost_api.namespaces.users\n"
-    "import mattermost_api.api.users.get_user"
+    "mm = Mattermost('http://127.0.0.1:1', token='t')\n"
+    "op = getattr(getattr(mm, 'users', None), 'get_user', None)\n"
+    "if op is None:\n"
+    "    from mattermost_api.api.users import get_user\n"
+    "print('namespaces' if op is not None else 'no-namespaces')"
 )
 TIMED = "import time as _t\n_t0 = _t.perf_counter()\n{code}\nprint(_t.perf_counter() - _t0)"
 
@@ -204,14 +209,15 @@ def _run_timed(code: str, env: dict[str, str]) -> tuple[float, float]:
     return wall, float(out.split()[-1])
 
 
-def bench_import(rounds: int, pycache: str) -> list[Result]:
+def bench_import(rounds: int, pycache: str) -> list[Result | str]:
     env = _child_env(pycache)
     snippets = {
-        "pass": IMPORT_PASS,
-        "httpx": IMPORT_HTTPX,
-        "ours": IMPORT_OURS,
-        "facade": IMPORT_FACADE,
-    }
+        "pass": IMPORT_PASS, "httpx": IMPORT_HTTPX, "ours": IMPORT_OURS, "facade": IMPORT_FACADE,
+    }  # fmt: skip
+    probe = subprocess.run(
+        [sys.executable, "-c", IMPORT_FACADE], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    namespaces = probe[-1] == "namespaces"
     for code in snippets.values():  # warm the bytecode cache and the OS file cache
         for _ in range(2):
             _run_timed(code, env)
@@ -230,12 +236,19 @@ def bench_import(rounds: int, pycache: str) -> list[Result]:
     print(f"  python -c pass            {_ms(wall['pass'])}")
     print(f"  python -c 'import httpx'  {_ms(wall['httpx'])}")
     print(f"  python -c client+endpoint {_ms(wall['ours'])}")
-    print(f"  python -c Mattermost+users namespace+endpoint {_ms(wall['facade'])}")
+    print(f"  python -c Mattermost+op   {_ms(wall['facade'])}")
     print(f"  in-process: httpx {_ms(inner['httpx'])}, client+endpoint {_ms(inner['ours'])}")
+    facade = [(o - start) / (h - start) for o, h in zip(wall["facade"], wall["httpx"], strict=True)]
+    out: list[Result | str] = []
+    if namespaces:
+        out.append(Result("import Mattermost + mm.users.get_user / httpx", facade, 1.2, False))
+    else:
+        out.append(f"{'import Mattermost + namespaced op / httpx':<44} namespaces not available")
+        out.append(Result("  import Mattermost + endpoint module / httpx", facade, 1.2, False))
     return [
-        Result("import client+endpoint / import httpx", ratios, 1.5, False),
+        *out,
+        Result("import generated client+endpoint / httpx", ratios, 1.2, False),
         Result("  same, timed inside the interpreter", inner_ratios, 0, False),
-        Result("import Mattermost+namespace+endpoint / httpx", facade, 1.5, False),
     ]
 
 
@@ -243,14 +256,13 @@ def bench_import(rounds: int, pycache: str) -> list[Result]:
 
 
 def _rounds(
-    rounds: int, plain: Callable[[], Any], ours: Callable[[], Any], n: int
+    rounds: int, plain: Callable[[int], Any], ours: Callable[[int], Any], n: int
 ) -> tuple[list[float], list[float], list[float], str]:
-    """Per-round throughput ratios (plain time / our time), per-request wall times, and a
-    line on the client process's CPU time (less disturbed than wall time by the load
-    of other processes on the machine)."""
-    for fn in (plain, ours):  # warm-up: connections, imports, caches
-        for _ in range(max(3, n // 10)):
-            fn()
+    """Per-round throughput ratios (plain time / our time), per-call wall times, and a line
+    on the client process's CPU time (less disturbed than wall time by the load of other
+    processes on the machine). `plain(n)` and `ours(n)` each make n calls."""
+    plain(max(3, n // 10))  # warm-up: connections, imports, caches
+    ours(max(3, n // 10))
     plain_t: list[float] = []
     ours_t: list[float] = []
     cpu: dict[str, list[float]] = {"plain": [], "ours": []}
@@ -258,8 +270,7 @@ def _rounds(
         pair = [(plain, plain_t, "plain"), (ours, ours_t, "ours")]
         for fn, sink, key in pair if i % 2 == 0 else reversed(pair):
             t0, c0 = time.perf_counter(), time.process_time()
-            for _ in range(n):
-                fn()
+            fn(n)
             sink.append((time.perf_counter() - t0) / n)
             cpu[key].append((time.process_time() - c0) / n)
     ratios = [p / o for p, o in zip(plain_t, ours_t, strict=True)]
@@ -267,34 +278,152 @@ def _rounds(
     lo, hi = _quartiles(cpu_ratios)
     cpu_line = (
         f"            client CPU: plain {statistics.median(cpu['plain']) * 1e3:.3f} ms, "
-        f"generated {statistics.median(cpu['ours']) * 1e3:.3f} ms, ratio "
+        f"ours {statistics.median(cpu['ours']) * 1e3:.3f} ms, ratio "
         f"{statistics.median(cpu_ratios):.2f}x (IQR {lo:.2f}-{hi:.2f})"
     )
     return ratios, plain_t, ours_t, cpu_line
 
 
-def bench_loops(url: str, rounds: int, scale: float) -> list[Result]:
+def _times(fn: Callable[[], Any]) -> Callable[[int], None]:
+    def batch(n: int) -> None:
+        for _ in range(n):
+            fn()
+
+    return batch
+
+
+def _atimes(loop: Any, fn: Callable[[], Any]) -> Callable[[int], None]:
+    async def many(n: int) -> None:
+        for _ in range(n):
+            await fn()
+
+    return lambda n: loop.run_until_complete(many(n))
+
+
+# What the read lines read. Five fields, as a caller listing messages does; and every
+# declared field of every post and of its metadata (one level: the lists are read whole).
+POST_FIVE = ("id", "message", "create_at", "user_id", "props")
+
+
+def read_five_plain(page: Any) -> None:
+    posts = page["posts"]
+    for pid in page["order"]:
+        p = posts[pid]
+        _ = p["id"], p["message"], p["create_at"], p["user_id"], p.get("props")
+
+
+def read_five_typed(page: Any) -> None:
+    posts = page.posts
+    for pid in page.order:
+        p = posts[pid]
+        _ = p.id, p.message, p.create_at, p.user_id, p.props
+
+
+def read_all_plain(page: Any) -> None:
+    posts = page["posts"]
+    for pid in page["order"]:
+        p = posts[pid]
+        _ = (
+            p["id"], p["create_at"], p["update_at"], p["delete_at"], p["edit_at"],
+            p["user_id"], p["channel_id"], p["root_id"], p["message"], p["type"],
+            p.get("original_id"), p.get("props"), p.get("hashtag"), p.get("file_ids"),
+            p.get("pending_post_id"),
+        )  # fmt: skip
+        m = p.get("metadata")
+        if m is not None:
+            _ = (
+                m.get("embeds"), m.get("emojis"), m.get("files"), m.get("images"),
+                m.get("reactions"), m.get("priority"), m.get("acknowledgements"),
+            )  # fmt: skip
+
+
+def read_all_typed(page: Any) -> None:
+    posts = page.posts
+    for pid in page.order:
+        p = posts[pid]
+        _ = (
+            p.id, p.create_at, p.update_at, p.delete_at, p.edit_at,
+            p.user_id, p.channel_id, p.root_id, p.message, p.type_,
+            p.original_id, p.props, p.hashtag, p.file_ids,
+            p.pending_post_id,
+        )  # fmt: skip
+        m = p.metadata
+        if m:
+            _ = (
+                m.embeds, m.emojis, m.files, m.images,
+                m.reactions, m.priority, m.acknowledgements,
+            )  # fmt: skip
+
+
+def _facade_options(flavour: type) -> tuple[dict[str, Any], str]:
+    """Options that switch the client-side rate limiter on, when this branch has one."""
+    import typing
+
+    from mattermost_ext import client as facade
+
+    hints = typing.get_type_hints(facade.FacadeOptions)
+    if "rate_limit" not in hints:
+        return {}, "rate limiter: not available on this branch"
+    for value in (1000.0, 1000, True):  # generous: switched on, never the bottleneck
+        try:
+            flavour("http://127.0.0.1:1", token=TOKEN, rate_limit=value)
+        except (TypeError, ValueError):
+            continue
+        return {"rate_limit": value}, f"rate limiter: on (rate_limit={value!r})"
+    return {}, "rate limiter: could not be switched on (no accepted rate_limit value)"
+
+
+def bench_loops(url: str, rounds: int, scale: float) -> list[Result | str]:
+    import asyncio
+
     import httpx
     from mattermost_api import AuthenticatedClient
     from mattermost_api.api.posts import get_posts_for_channel
     from mattermost_api.api.users import get_user
     from mattermost_api.models import PostList, User
 
+    from mattermost_ext import AsyncMattermost, Mattermost
+
     headers = {"Authorization": f"Bearer {TOKEN}"}
     plain = httpx.Client(base_url=url, headers=headers)
     client = AuthenticatedClient(base_url=url, token=TOKEN)
-    results = []
+    options, limiter = _facade_options(Mattermost)
+    mm = Mattermost(url, token=TOKEN, **options)
+    loop = asyncio.new_event_loop()
+    aplain = httpx.AsyncClient(base_url=url, headers=headers)
+    amm = AsyncMattermost(url, token=TOKEN, **_facade_options(AsyncMattermost)[0])
+    results: list[Result | str] = []
+    n_me = max(20, int(400 * scale))
+    n_posts = max(5, int(40 * scale))
+
+    def line(title: str, p: list[float], o: list[float], cpu: str) -> None:
+        print(f"  {title:<22} plain {_ms(p)}   ours {_ms(o)}\n{cpu}")
 
     def plain_me() -> None:
         json.loads(plain.get("/api/v4/users/me").content)
 
     def ours_me() -> None:
-        user = get_user.sync("me", client=client)
-        assert isinstance(user, User)
+        assert isinstance(get_user.sync("me", client=client), User)
 
-    ratios, p, o, cpu = _rounds(rounds, plain_me, ours_me, max(20, int(400 * scale)))
-    print(f"  users/me  httpx+json.loads {_ms(p)}   generated {_ms(o)}\n{cpu}")
-    results.append(Result("GET users/me: generated / httpx+json.loads", ratios, 0.95, True))
+    def facade_me() -> None:
+        assert isinstance(mm.me(), User)
+
+    async def aplain_me() -> None:
+        json.loads((await aplain.get("/api/v4/users/me")).content)
+
+    async def afacade_me() -> None:
+        assert isinstance(await amm.me(), User)
+
+    print(f"  {limiter}")
+    ratios, p, o, cpu = _rounds(rounds, _times(plain_me), _times(facade_me), n_me)
+    line("users/me Mattermost", p, o, cpu)
+    results.append(Result("GET users/me: Mattermost.me() / httpx", ratios, 0.97, True))
+    ratios, p, o, cpu = _rounds(rounds, _atimes(loop, aplain_me), _atimes(loop, afacade_me), n_me)
+    line("users/me async", p, o, cpu)
+    results.append(Result("  same, async (AsyncMattermost / AsyncClient)", ratios, 0.97, True))
+    ratios, p, o, cpu = _rounds(rounds, _times(plain_me), _times(ours_me), n_me)
+    line("users/me generated", p, o, cpu)
+    results.append(Result("  same, bare generated get_user.sync", ratios, 0, True))
 
     def plain_posts() -> Any:
         return json.loads(plain.get(POSTS_PATH, params=POSTS_PARAMS).content)
@@ -304,33 +433,52 @@ def bench_loops(url: str, rounds: int, scale: float) -> list[Result]:
         assert isinstance(page, PostList)
         return page
 
-    n = max(5, int(40 * scale))
-    ratios, p, o, cpu = _rounds(rounds, plain_posts, ours_posts, n)
-    print(f"  200 posts httpx+json.loads {_ms(p)}   generated {_ms(o)}\n{cpu}")
+    async def aplain_posts() -> Any:
+        return json.loads((await aplain.get(POSTS_PATH, params=POSTS_PARAMS)).content)
+
+    async def aours_posts() -> Any:
+        page = await get_posts_for_channel.asyncio(CHANNEL_ID, client=client)
+        assert isinstance(page, PostList)
+        return page
+
+    ratios, p, o, cpu = _rounds(rounds, _times(plain_posts), _times(ours_posts), n_posts)
+    line("200 posts parsed", p, o, cpu)
     results.append(Result("GET 200-post PostList: typed / json.loads", ratios, 1.0, True))
 
-    def read_plain() -> None:
-        page = plain_posts()
-        posts = page["posts"]
-        for pid in page["order"]:
-            post = posts[pid]
-            _ = post["message"], post["user_id"], post["create_at"], post.get("props")
-            for reaction in post["metadata"].get("reactions", ()):
-                _ = reaction["emoji_name"]
+    for title, label, goal, read_p, read_o in (
+        ("+ read 5 fields", "  same, then reading 5 fields of every post", 0.95,
+         read_five_plain, read_five_typed),
+        ("+ read all fields", "  same, then reading every field", 0.8,
+         read_all_plain, read_all_typed),
+    ):  # fmt: skip
 
-    def read_ours() -> None:
-        page = ours_posts()
-        posts = page.posts
-        for pid in page.order:
-            post = posts[pid]
-            _ = post.message, post.user_id, post.create_at, post.props
-            for reaction in post.metadata.reactions or ():
-                _ = reaction.emoji_name
+        def plain_read(read: Callable[[Any], None] = read_p) -> None:
+            read(plain_posts())
 
-    ratios, p, o, cpu = _rounds(rounds, read_plain, read_ours, n)
-    print(f"  + read    httpx+json.loads {_ms(p)}   generated {_ms(o)}\n{cpu}")
-    results.append(Result("  same, then reading every post", ratios, 0, True))
+        def ours_read(read: Callable[[Any], None] = read_o) -> None:
+            read(ours_posts())
+
+        ratios, p, o, cpu = _rounds(rounds, _times(plain_read), _times(ours_read), n_posts)
+        line(title, p, o, cpu)
+        results.append(Result(label, ratios, goal, True))
+
+    async def aread_plain() -> None:
+        read_five_plain(await aplain_posts())
+
+    async def aread_ours() -> None:
+        read_five_typed(await aours_posts())
+
+    ratios, p, o, cpu = _rounds(
+        rounds, _atimes(loop, aread_plain), _atimes(loop, aread_ours), n_posts
+    )
+    line("async + read 5 fields", p, o, cpu)
+    results.append(Result("  same, async, reading 5 fields", ratios, 0.95, True))
     plain.close()
+    mm.close()
+    loop.run_until_complete(aplain.aclose())
+    loop.run_until_complete(amm.aclose())
+    loop.run_until_complete(client.get_async_httpx_client().aclose())
+    loop.close()
     return results
 
 
@@ -346,6 +494,11 @@ MEM_OURS = (
     "from mattermost_api.api.users import get_user\n"
     "c = AuthenticatedClient(base_url={url!r}, token='t')\n"
     "result = get_user.sync('me', client=c)"
+)
+MEM_FACADE = (
+    "from mattermost_ext import Mattermost\n"
+    "c = Mattermost({url!r}, token='t')\n"
+    "result = c.me()"
 )
 MEM_PROBE = """
 import gc, os, sys
@@ -365,9 +518,13 @@ else:
 """
 
 
-def bench_memory(url: str, rounds: int, pycache: str) -> list[Result]:
+def bench_memory(url: str, rounds: int, pycache: str) -> list[Result | str]:
     env = _child_env(pycache)
-    codes = {"plain": MEM_PLAIN.format(url=url), "ours": MEM_OURS.format(url=url)}
+    codes = {
+        "plain": MEM_PLAIN.format(url=url),
+        "ours": MEM_OURS.format(url=url),
+        "facade": MEM_FACADE.format(url=url),
+    }
 
     def run(key: str, mode: str) -> int:
         probe = MEM_PROBE.format(code=codes[key])
@@ -376,8 +533,8 @@ def bench_memory(url: str, rounds: int, pycache: str) -> list[Result]:
 
     for key in codes:
         run(key, "rss")
-    traced: dict[str, list[int]] = {"plain": [], "ours": []}
-    rss: dict[str, list[int]] = {"plain": [], "ours": []}
+    traced: dict[str, list[int]] = {key: [] for key in codes}
+    rss: dict[str, list[int]] = {key: [] for key in codes}
     for _ in range(rounds):
         for key in codes:
             traced[key].append(run(key, "trace"))
@@ -389,16 +546,33 @@ def bench_memory(url: str, rounds: int, pycache: str) -> list[Result]:
         )
     t_ratios = [o / p for o, p in zip(traced["ours"], traced["plain"], strict=True)]
     r_ratios = [o / p for o, p in zip(rss["ours"], rss["plain"], strict=True)]
+    f_ratios = [o / p for o, p in zip(traced["facade"], traced["plain"], strict=True)]
+    fr_ratios = [o / p for o, p in zip(rss["facade"], rss["plain"], strict=True)]
     return [
-        Result("memory after import+call: tracemalloc", t_ratios, 1.3, False),
-        Result("memory after import+call: RSS growth", r_ratios, 1.3, False),
+        Result("memory after import+call: tracemalloc", t_ratios, 1.2, False),
+        Result("memory after import+call: RSS growth", r_ratios, 1.2, False),
+        Result("  Mattermost + me(): tracemalloc", f_ratios, 1.2, False),
+        Result("  Mattermost + me(): RSS growth", fr_ratios, 1.2, False),
     ]
+
+
+# ------------------------------------------------------------------ bulk ---
+
+
+def bench_bulk(rounds: int) -> list[Result | str]:
+    import bench_bulk as bulk
+
+    result = bulk.run(rounds)
+    if result is None:
+        return [f"{'bulk read, real server: helper / plain':<44} no server"]
+    print(bulk.describe(result))
+    return [Result("bulk read, real server: helper / plain", result["ratios"], 0.95, True)]
 
 
 # ------------------------------------------------------------- websocket ---
 
 
-def bench_ws(quick: bool) -> list[Result]:
+def bench_ws(quick: bool) -> list[Result | str]:
     script = ROOT / "scripts" / "bench_ws.py"
     if not script.exists():
         print("  scripts/bench_ws.py not found: skipped")
@@ -431,7 +605,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=9, help="rounds per measurement")
     parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     parser.add_argument("--no-ws", action="store_true", help="skip scripts/bench_ws.py")
-    parser.add_argument("--only", choices=["import", "loops", "memory", "ws"], action="append")
+    parser.add_argument(
+        "--only", choices=["import", "loops", "memory", "bulk", "ws"], action="append"
+    )
     parser.add_argument(
         "--no-orjson", action="store_true", help="measure the standard-library JSON fallback"
     )
@@ -443,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.modules["orjson"] = None  # type: ignore[assignment]  # import orjson now fails
     rounds = 5 if args.quick else args.rounds
     scale = 0.4 if args.quick else 1.0
-    only = set(args.only or ["import", "loops", "memory"] + ([] if args.no_ws else ["ws"]))
+    only = set(args.only or ["import", "loops", "memory", "bulk"] + ([] if args.no_ws else ["ws"]))
     import httpx
 
     try:
@@ -460,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     results: list[Result | str] = []
 
-    def section(title: str, fn: Callable[[], list[Result]]) -> None:
+    def section(title: str, fn: Callable[[], Sequence[Result | str]]) -> None:
         print(title)
         try:
             results.extend(fn())
@@ -488,6 +664,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
     finally:
         server.stop()
+    if "bulk" in only:
+        section("bulk read, real server (scripts/bench_bulk.py):", lambda: bench_bulk(3))
     if "ws" in only:
         section("websocket:", lambda: bench_ws(args.quick))
     print()

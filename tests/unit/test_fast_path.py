@@ -1,7 +1,8 @@
 """The fast path (issue 8) gives the same typed results as openapi-python-client's stock output.
 
-scripts/codegen/templates/ makes models parse lazily (from_dict keeps a private
-copy; fields are parsed straight-line on first access) and endpoints decode
+scripts/codegen/templates/ makes models parse lazily, field by field (from_dict
+makes a private copy of the JSON object the instance's __dict__; fields that need
+parsing are parsed straight-line on first access) and endpoints decode
 JSON with ``types.json_loads`` (orjson when installed). Here a slice of the
 bundled spec (two operations and every schema they reach) is generated twice,
 with the stock templates and with ours, and both are compared on realistic
@@ -277,10 +278,14 @@ def test_lazy_models_parse_on_access() -> None:
     payload = page()
     first = payload["order"][0]
     posts = PostList.from_dict(payload)
-    assert object.__getattribute__(posts, "_raw") is not None  # nothing parsed yet
+    assert "posts" not in vars(posts)  # nested models: nothing parsed yet
     payload["next_post_id"] = "replaced after from_dict"  # the model keeps its own copy
-    assert isinstance(posts.posts[first], Post)
-    assert isinstance(posts.posts[first].metadata, PostMetadata)
+    post = posts.posts[first]
+    assert isinstance(post, Post) and "posts" in vars(posts)  # parsed once, then cached
+    assert post.message == payload["posts"][first]["message"]
+    assert "metadata" not in vars(post) and "props" not in vars(post)  # per field
+    assert isinstance(post.metadata, PostMetadata)
+    assert post.metadata is post.metadata and "props" not in vars(post)
     assert posts.next_post_id == ""
     assert posts.first_inaccessible_post_time == 0  # declared since issue 12
     newer = PostList.from_dict({**page(), "a_newer_servers_field": 1})
@@ -367,3 +372,98 @@ def test_import_stays_light() -> None:
     ).stdout.split()
     assert out[0] == "False"
     assert int(out[1]) <= 4, out
+
+
+def _one_post() -> dict[str, Any]:
+    return copy.deepcopy(next(iter(page()["posts"].values())))
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [("props", "not an object"), ("metadata", ["a", "list"]), ("metadata", {"reactions": 5})],
+)
+def test_wrong_types_fail_when_read(packages: dict[str, ModuleType], field: str, bad: Any) -> None:
+    """A value of the wrong JSON type fails (stock: in from_dict; here: when first read),
+    and keeps failing: a failed parse caches nothing."""
+    raw = {**_one_post(), field: bad}
+    with pytest.raises((TypeError, ValueError, AttributeError)):
+        stock = model(packages, "stock", "Post").from_dict(copy.deepcopy(raw))
+        stock.metadata.reactions  # noqa: B018
+    for which in ("fast", "shipped"):
+        post = model(packages, which, "Post").from_dict(raw)
+        assert post.message == raw["message"]  # the other fields still read
+        for _ in range(2):
+            with pytest.raises((TypeError, ValueError)):
+                value = getattr(post, field)
+                value.reactions  # noqa: B018
+
+
+def test_wrong_shape_inside_a_field_names_it() -> None:
+    from mattermost_api.models import Post
+
+    post = Post.from_dict({**_one_post(), "props": "text"})
+    with pytest.raises((TypeError, ValueError)):
+        post.props  # noqa: B018
+    from mattermost_api.models import PostList
+
+    with pytest.raises(ValueError) as info:  # as stock's dict("nope")
+        PostList.from_dict({**page(), "posts": "nope"}).posts  # noqa: B018
+    assert "PostList.posts: the server's value does not match the spec" in info.value.__notes__
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"to_dict": 1},
+        {"from_dict": "x", "additional_properties": {"a": 1}},
+        {"__deepcopy__": None, "__reduce_ex__": 2, "__getstate__": 3},
+        {"_mm_raw": None},
+        {"type_": "shadow of the python name of 'type'"},
+    ],
+    ids=["to_dict", "from_dict+additional_properties", "copy-hooks", "internal", "renamed"],
+)
+def test_keys_that_could_shadow_are_only_data(
+    packages: dict[str, ModuleType], extra: dict[str, Any]
+) -> None:
+    """A newer server's key that is also a method or internal name changes nothing."""
+    raw = {**_one_post(), **extra}
+    stock = model(packages, "stock", "Post").from_dict(copy.deepcopy(raw))
+    post = model(packages, "shipped", "Post").from_dict(raw)
+    assert_same(post, stock)
+    assert post.to_dict() == stock.to_dict() == raw
+    assert post.type_ == raw["type"]
+    for key, value in extra.items():
+        assert post[key] == value
+    assert copy.deepcopy(post) == post == pickle.loads(pickle.dumps(post))
+
+
+@pytest.mark.parametrize("make", [page, odd_page], ids=["realistic", "edge-cases"])
+def test_each_field_alone_same_as_stock(packages: dict[str, ModuleType], make: Any) -> None:
+    """Every field read first, on a fresh model: the same value as stock (no field
+    depends on another having been read)."""
+    payload = make()
+    for raw in payload["posts"].values():
+        stock = model(packages, "stock", "Post").from_dict(copy.deepcopy(raw))
+        for field in attrs.fields(type(stock)):
+            fresh = model(packages, "fast", "Post").from_dict(raw)
+            assert_same(getattr(fresh, field.name), getattr(stock, field.name), field.name)
+        fresh = model(packages, "fast", "Post").from_dict(raw)
+        fresh["added"] = 1
+        assert fresh.to_dict() == {**raw, "added": 1}
+
+
+def test_absent_optional_and_deleted_fields() -> None:
+    from mattermost_api.models import Post
+    from mattermost_api.types import UNSET
+
+    raw = _one_post()
+    raw.pop("props")
+    raw.pop("hashtag", None)
+    post = Post.from_dict(raw)
+    assert post.props is UNSET and post.hashtag is UNSET
+    built = Post(**{f.name: getattr(post, f.name) for f in attrs.fields(Post) if f.init})
+    built.additional_properties.update(post.additional_properties)
+    assert built == post and built.to_dict() == raw
+    del built.message
+    with pytest.raises(AttributeError, match="no attribute 'message'"):
+        built.message  # noqa: B018
