@@ -52,6 +52,7 @@ seconds, at most ``_MAX_NAP``: the server may report tokens the model did not ex
 _PROBE_NAP: Final = 0.01
 _MIN_WINDOW: Final = 1.0
 _MIN_TOKENS: Final = 10
+_SNAP_TOKENS: Final = 30
 _SLACK: Final = 0.002
 
 
@@ -137,6 +138,8 @@ class RateLimiter:
         self._anchor_ticket = 0
         self._anchor_time = -math.inf
         self._in_flight = 0
+        self._released = 0
+        self._flying: dict[int, int] = {}  # ticket number -> release order, while unanswered
         self._probe: int | None = None
         # learning: answers admitted, and a window start while the bucket was not full
         self._answers = 0
@@ -178,7 +181,20 @@ class RateLimiter:
     def _go(self, ticket: Ticket) -> float:
         self._frontier = max(self._frontier, ticket.number + 1)
         self._in_flight += 1
+        self._released += 1
+        self._flying[ticket.number] = self._released
         return 0.0
+
+    def _land(self, ticket: Ticket | None) -> int:
+        """One answer (or failure) in; the requests sent after ``ticket`` still unanswered
+        (the server may not have counted them yet)."""
+        self._in_flight = max(0, self._in_flight - 1)
+        if ticket is None:
+            return self._in_flight
+        mine = self._flying.pop(ticket.number, None)
+        if mine is None:
+            return self._in_flight
+        return sum(1 for order in self._flying.values() if order > mine)
 
     def _slot(self, number: int, interval: float) -> float:
         return self._anchor_time + (number - self._anchor_ticket) * interval
@@ -202,19 +218,22 @@ class RateLimiter:
         self._anchor_ticket = first
 
     # -- what the server said ---------------------------------------------------------------
-    def forget(self) -> None:
+    def forget(self, ticket: Ticket | None = None) -> None:
         """A sent request got no answer (transport error)."""
         with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
+            self._land(ticket)
             if self._enabled is None:
                 self._probe = None
 
-    def observe(self, status: int, headers: Mapping[str, str]) -> None:
-        """Learn from one answer (any status) to a request sent after :meth:`wait_for`."""
+    def observe(
+        self, status: int, headers: Mapping[str, str], ticket: Ticket | None = None
+    ) -> None:
+        """Learn from one answer (any status) to the request sent with ``ticket`` (give it:
+        the requests sent after it are the ones the server may not have counted yet)."""
         headers = {name.lower(): value for name, value in headers.items()}
         with self._lock:
             now = self._clock()
-            self._in_flight = max(0, self._in_flight - 1)
+            after_me = self._land(ticket)
             self._answers += 1
             limit = _header_int(headers, "x-ratelimit-limit", min)
             remaining = _header_int(headers, "x-ratelimit-remaining", min)
@@ -246,7 +265,7 @@ class RateLimiter:
             if after != before:
                 self._reanchor(before)
             if after is not None:
-                self._sync(now, remaining, after)
+                self._sync(now, remaining, after, after_me)
 
     def _reset_learning(self) -> None:
         self._lo, self._hi = 0.0, math.inf
@@ -286,25 +305,27 @@ class RateLimiter:
         tokens = remaining - start_remaining + (self._admitted - start_admitted)
         if elapsed < _MIN_WINDOW or tokens < _MIN_TOKENS:
             return
-        measured = elapsed / tokens
-        rate = 1.0 / measured
+        rate = tokens / elapsed
         whole = round(rate)
         if (
-            whole >= 1
-            and abs(rate - whole) <= 0.05 * whole + whole / tokens
+            tokens >= _SNAP_TOKENS
+            and whole >= 1
+            and abs(rate - whole) <= 0.03 * whole + whole / tokens
             and self._lo < 1.0 / whole <= self._hi
         ):
             self._interval = 1.0 / whole
         else:
-            # a token's worth of error either way: lean to the slow side
-            slow = elapsed / max(1, tokens - 1)
-            self._interval = min(max(slow, self._lo), self._hi) if self._hi < math.inf else slow
+            # a token's worth of error either way: lean to the fast side (the server's count
+            # then paces the queue and the window goes on; too slow, the bucket refills and
+            # the window restarts before it can correct)
+            fast = elapsed / (tokens + 1)
+            self._interval = min(max(fast, self._lo), self._hi) if self._hi < math.inf else fast
 
-    def _sync(self, now: float, remaining: int, interval: float) -> None:
+    def _sync(self, now: float, remaining: int, interval: float, after_me: int) -> None:
         """Follow the server's count: the next ticket goes when the server surely has a token
         for it (``remaining`` minus the other requests in flight); a later time moves the
         queue back, a time a whole interval earlier than planned moves it forward."""
-        server = now + (self._in_flight + 1 - remaining) * interval
+        server = now + (after_me + 1 - remaining) * interval
         planned = self._slot(self._frontier, interval)
         # an interval not measured yet is a coarse bound: follow the server both ways
         tolerance = interval if self._interval is not None else 0.0
@@ -349,9 +370,9 @@ class RateLimitTransport(httpx.BaseTransport):
         try:
             response = self.inner.handle_request(request)
         except BaseException:
-            self.limiter.forget()
+            self.limiter.forget(ticket)
             raise
-        self.limiter.observe(response.status_code, response.headers)
+        self.limiter.observe(response.status_code, response.headers, ticket)
         return response
 
     def close(self) -> None:
@@ -379,9 +400,9 @@ class AsyncRateLimitTransport(httpx.AsyncBaseTransport):
         try:
             response = await self.inner.handle_async_request(request)
         except BaseException:
-            self.limiter.forget()
+            self.limiter.forget(ticket)
             raise
-        self.limiter.observe(response.status_code, response.headers)
+        self.limiter.observe(response.status_code, response.headers, ticket)
         return response
 
     async def aclose(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 from dataclasses import dataclass, field
 
 import httpx
@@ -64,13 +65,19 @@ class _Event:
 
 
 def simulate(
-    calls: int, callers: int, per_sec: float, burst: int, latency: float = 0.005
+    calls: int,
+    callers: int,
+    per_sec: float,
+    burst: int,
+    latency: float = 0.005,
+    jitter: float = 0.0,
 ) -> tuple[float, int, RateLimiter]:
     """``calls`` requests spread over ``callers`` concurrent callers, each retrying a 429
     after ``Retry-After`` (as RateLimitPolicy does); returns (wall time, 429s, limiter)."""
     clock = Clock()
     limiter = RateLimiter(clock=clock)
     server = Gcra(per_sec, burst)
+    rng = random.Random(f"{calls}/{callers}/{per_sec}/{burst}/{latency}/{jitter}")
     queue: list[_Event] = []
     seq = 0
     todo = [calls // callers + (1 if i < calls % callers else 0) for i in range(callers)]
@@ -99,13 +106,13 @@ def simulate(
             if wait > 0:
                 push(clock.now + wait, "ask", caller)
             else:
-                push(clock.now + latency, "server", caller)
+                push(clock.now + latency * rng.uniform(1 - jitter, 1 + jitter), "server", caller)
         elif event.kind == "server":
             pending[caller] = server.decide(clock.now)
-            push(clock.now + latency, "answer", caller)
+            push(clock.now + latency * rng.uniform(1 - jitter, 1 + jitter), "answer", caller)
         else:
             status, headers = pending.pop(caller)
-            limiter.observe(status, headers)
+            limiter.observe(status, headers, tickets[caller])
             if status == 429:
                 rejected += 1
                 push(clock.now + float(headers["Retry-After"]), "start", caller)
@@ -128,7 +135,9 @@ def test_paces_to_the_floor(callers: int, per_sec: int, burst: int) -> None:
     # the server's floor, or the round trips of one caller's share
     floor = max((calls - (burst + 1)) / per_sec, 0.01 * math.ceil(calls / callers))
     assert wall <= floor * 1.05 + 0.5, (wall, floor, rejected)
-    assert rejected <= 3, rejected
+    # learning leans to the fast side (the server's count corrects it): a few 429s while it
+    # measures, more of them at a slow rate, where measuring takes longer
+    assert rejected <= max(3, 8 // per_sec), rejected
     snapshot = limiter.snapshot()
     assert snapshot.enabled and snapshot.limit == burst + 1
     if floor > 2:  # enough time to measure the interval
