@@ -696,19 +696,20 @@ class AsyncMattermost(_Facade, AsyncNamespaces):
 
     def listener(self, **options: Any) -> AsyncListener:
         """An :class:`~mattermost_ext.aio_listener.AsyncListener` with this client's URL,
-        token and TLS settings; ``options`` as for ``AsyncListener``."""
+        token and TLS settings (``verify``/CA bundle, used for the socket and the catch-up
+        requests); ``options`` as for ``AsyncListener``."""
         from .aio_listener import AsyncListener
 
-        token, options = self._listener_options(options)
-        if "http_client" not in options:
-            if self._listener_http is None:
-                self._listener_http = httpx.Client(
-                    timeout=self._timeout, verify=self._verify, proxy=self._proxy
-                )
-            options["http_client"] = self._listener_http
-        return AsyncListener(self._url, token, **options)
-
-    _listener_http: httpx.Client | None = None
+        if self._token is None:
+            raise ConfigurationError(
+                f"{type(self).__name__}.listener() needs a token: the client has none "
+                "(pass one, or log in first)"
+            )
+        if "verify" not in options and "ca_bundle" not in options:
+            verify = self._verify
+            options = {**options, "verify": os.fspath(verify) if isinstance(verify, os.PathLike)
+                       else verify}  # fmt: skip
+        return AsyncListener(self._url, self._token.reveal(), **options)
 
     @classmethod
     async def login(
@@ -746,8 +747,6 @@ class AsyncMattermost(_Facade, AsyncNamespaces):
         if not self._closed:
             self._closed = True
             await self._http.aclose()
-            if self._listener_http is not None:
-                self._listener_http.close()
 
     async def __aenter__(self) -> Self:
         return self
