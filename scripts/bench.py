@@ -85,8 +85,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
-        self._headers_buffer.append(b"\r\n")  # headers and body in one write
-        self._headers_buffer.append(body)
+        buffer: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]
+        buffer.append(b"\r\n")  # headers and body in one write
+        buffer.append(body)
         self.flush_headers()
 
     def log_message(self, format: str, *args: Any) -> None:

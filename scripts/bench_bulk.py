@@ -6,7 +6,8 @@ newest to oldest, through ``mattermost_ext.iter_channel_posts`` and through a pl
 loop over the same pages (``page`` offsets, ``per_page=200``, ``json.loads``); both read
 the same five fields of every post. Rounds alternate; each gives posts/s of both and the
 server's CPU share (utime+stime of the Mattermost process from /proc/<pid>/stat, over the
-wall time: 1.0 = one core busy), so the bottleneck is visible.
+wall time: 1.0 = one core busy) and the client's (process_time over wall time), so the
+bottleneck is visible, with PostgreSQL's (postmaster and backends) beside them.
 
     python scripts/bench_bulk.py [--rounds 3]     # alone; scripts/bench.py runs it too
 """
@@ -43,6 +44,21 @@ def server_state() -> dict[str, Any] | None:
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_seconds(pg_pid: int | None) -> float:
+    """CPU seconds of PostgreSQL so far: the postmaster and its backends (children)."""
+    if not pg_pid:
+        return 0.0
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pg_pid) or fields[1] == str(pg_pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _channel(http: Any, state: dict[str, Any]) -> tuple[str, int]:
@@ -142,29 +158,43 @@ def run(rounds: int, log: Callable[[str], None] = print) -> dict[str, Any] | Non
     sides["plain"]()
     rate: dict[str, list[float]] = {"plain": [], "helper": []}
     share: dict[str, list[float]] = {"plain": [], "helper": []}
+    client: dict[str, list[float]] = {"plain": [], "helper": []}
+    database: dict[str, list[float]] = {"plain": [], "helper": []}
+    pg_pid = state.get("pg_pid")
     for i in range(rounds):
         for key in list(sides) if i % 2 == 0 else list(reversed(sides)):
-            c0, t0 = _cpu_seconds(pid), time.perf_counter()
+            g0 = _postgres_seconds(pg_pid)
+            c0, t0, p0 = _cpu_seconds(pid), time.perf_counter(), time.process_time()
             sides[key]()
             wall = time.perf_counter() - t0
             rate[key].append(posts / wall)  # the same posts for both: the helper's count
             share[key].append((_cpu_seconds(pid) - c0) / wall)
+            client[key].append((time.process_time() - p0) / wall)
+            database[key].append((_postgres_seconds(pg_pid) - g0) / wall)
     http.close()
     mm.close()
     ratios = [h / p for h, p in zip(rate["helper"], rate["plain"], strict=True)]
     return {
-        "ratios": ratios, "rate": rate, "server_cpu": share, "posts": posts, "pages": len(urls),
+        "ratios": ratios, "rate": rate, "server_cpu": share, "client_cpu": client,
+        "postgres_cpu": database,
+        "posts": posts, "pages": len(urls),
     }  # fmt: skip
 
 
 def describe(result: dict[str, Any]) -> str:
     med = statistics.median
-    rate, cpu = result["rate"], result["server_cpu"]
+    rate, cpu, client = result["rate"], result["server_cpu"], result["client_cpu"]
+    database = result["postgres_cpu"]
+
+    def side(key: str) -> str:
+        return (
+            f"{med(rate[key]):,.0f} posts/s (CPU share: Mattermost {med(cpu[key]):.2f}, "
+            f"PostgreSQL {med(database[key]):.2f}, client {med(client[key]):.2f} core)"
+        )
+
     return (
-        f"  {result['posts']} posts in {result['pages']} pages: plain httpx "
-        f"{med(rate['plain']):,.0f} posts/s "
-        f"(server CPU {med(cpu['plain']):.2f} core), iter_channel_posts "
-        f"{med(rate['helper']):,.0f} posts/s (server CPU {med(cpu['helper']):.2f} core)"
+        f"  {result['posts']} posts in {result['pages']} pages: plain httpx {side('plain')}\n"
+        f"  {'':>{len(str(result['posts'])) + 14}}iter_channel_posts {side('helper')}"
     )
 
 

@@ -194,7 +194,7 @@ def post(rng: random.Random, i: int, channel_id: str, users: list[str]) -> dict[
                 }
             )
         metadata["reactions"] = reactions
-        custom = sorted({r["emoji_name"] for r in reactions} & set(CUSTOM_EMOJIS))
+        custom = sorted({str(r["emoji_name"]) for r in reactions} & set(CUSTOM_EMOJIS))
         if custom:
             metadata["emojis"] = [
                 {
