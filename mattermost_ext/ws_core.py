@@ -298,6 +298,9 @@ class ListenerCore:
             logger.warning("skipped an event whose name is not a string")
             return
         elif name == "hello":
+            if self._duplicate_hello(msg, seq):
+                logger.debug("dropped a repeated hello (seq %s)", seq)
+                return
             self._hello(msg, seq, out)
         elif type(seq) is not int:
             logger.warning("skipped a %r event without a valid seq", name)
@@ -323,6 +326,19 @@ class ListenerCore:
             self._backlog.append(event)
         else:
             out.append(Deliver(event))
+
+    def _duplicate_hello(self, msg: Mapping[str, Any], seq: Any) -> bool:
+        """The hello of the connection already in use, again (a new connection's hello has
+        a new id)."""
+        data = msg.get("data")
+        cid = data.get("connection_id") if isinstance(data, dict) else None
+        return (
+            self._hello_seen
+            and isinstance(cid, str)
+            and cid == self.connection_id
+            and type(seq) is int
+            and seq < self.next_seq
+        )
 
     def _hello(self, msg: Mapping[str, Any], seq: Any, out: list[Action]) -> None:
         data = msg.get("data")
@@ -474,7 +490,9 @@ class ListenerCore:
             if str(p.get("id")) not in delivered and _int(p.get("create_at")) >= newest
         ]
         fresh.sort(key=lambda p: (_int(p.get("create_at")), str(p.get("id", ""))))
-        self._caught_ids = {str(p.get("id")) for p in fresh}
+        if self.monotonic() > self._caught_until:
+            self._caught_ids = set()
+        self._caught_ids |= {str(p.get("id")) for p in fresh}  # several catch-ups may overlap
         self._caught_until = self.monotonic() + CATCH_UP_DEDUPE_SECONDS
         events = [posted_event(p) for p in fresh]
         for post in fresh:
