@@ -11,6 +11,11 @@
     listener.run_forever()            # or listener.start() for a background thread
     # or: for event in listener.events(): ...
 
+This module is the thread driver (websocket-client); the protocol itself (resume decisions,
+handshake, ``seq``, reply correlation, missed events, catch-up order) is the sans-I/O
+:class:`~mattermost_ext.ws_core.ListenerCore`, shared with the asyncio driver
+(:mod:`mattermost_ext.aio_listener`), and so is the handler registry.
+
 What it does on the wire (checked against the pinned server source):
 
 - connects to ``<base>/api/v4/websocket``; the token goes in the
