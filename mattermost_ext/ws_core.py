@@ -448,8 +448,9 @@ class ListenerCore:
         their payload checked (:func:`~mattermost_ext.events.check_payload`)."""
         if event.seq is None:
             return True
+        check_payload(event)
         if event.name == EventName.POSTED:
-            post_id, created = _post_id(event.data)
+            post_id, created = _post_id(event)
             if post_id is not None:
                 self._newest_created = max(self._newest_created, created)
                 if self._caught_ids and post_id in self._caught_ids:
@@ -458,7 +459,6 @@ class ListenerCore:
                         return False
                     self._caught_ids = set()
                 self._remember(post_id)
-        check_payload(event)
         return True
 
     def _remember(self, post_id: str) -> None:
@@ -519,9 +519,13 @@ def posted_event(post: Mapping[str, Any]) -> Event[Any]:
     return Event(EventName.POSTED, data, broadcast, None)
 
 
-def _post_id(data: Mapping[str, Any]) -> tuple[str | None, int]:
-    """The post's id and ``create_at`` (``None``, 0 when unreadable)."""
-    raw = data.get("post")
+def _post_id(event: Event[Any]) -> tuple[str | None, int]:
+    """The post's id and ``create_at`` (``None``, 0 when unreadable); from the decoded
+    payload when it parsed (no second JSON decode)."""
+    if event.malformed is None:
+        post = event.payload.post
+        return post.id, _int(post.create_at)
+    raw = event.data.get("post")
     try:
         post = json.loads(raw) if isinstance(raw, str | bytes) else raw
     except ValueError:
