@@ -40,6 +40,15 @@ import websockets
 from websockets.asyncio.client import ClientConnection, connect
 
 from mattermost_ext._handlers import HandlerRegistry
+from mattermost_ext._ws_common import (
+    MAX_CLIENT_MESSAGE_BYTES,
+    ActionTimeoutError,
+    Backoff,
+    ConnectionFailedError,
+    _rest_base,
+    _statuses,
+    fetch_posts_since,
+)
 from mattermost_ext._ws_url import websocket_url
 from mattermost_ext.event_names import EventName
 from mattermost_ext.events import (
@@ -57,15 +66,6 @@ from mattermost_ext.events import (
     TypingData,
     UserUpdatedData,
     listener_event,
-)
-from mattermost_ext.listener import (
-    MAX_CLIENT_MESSAGE_BYTES,
-    ActionTimeoutError,
-    Backoff,
-    ConnectionFailedError,
-    _rest_base,
-    _statuses,
-    fetch_posts_since,
 )
 from mattermost_ext.ws_core import (
     Authenticated,

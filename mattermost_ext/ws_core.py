@@ -298,6 +298,9 @@ class ListenerCore:
             logger.warning("skipped an event whose name is not a string")
             return
         elif name == "hello":
+            if self._duplicate_hello(msg, seq):
+                logger.debug("dropped a repeated hello (seq %s)", seq)
+                return
             self._hello(msg, seq, out)
         elif type(seq) is not int:
             logger.warning("skipped a %r event without a valid seq", name)
@@ -323,6 +326,19 @@ class ListenerCore:
             self._backlog.append(event)
         else:
             out.append(Deliver(event))
+
+    def _duplicate_hello(self, msg: Mapping[str, Any], seq: Any) -> bool:
+        """The hello of the connection already in use, again (a new connection's hello has
+        a new id)."""
+        data = msg.get("data")
+        cid = data.get("connection_id") if isinstance(data, dict) else None
+        return (
+            self._hello_seen
+            and isinstance(cid, str)
+            and cid == self.connection_id
+            and type(seq) is int
+            and seq < self.next_seq
+        )
 
     def _hello(self, msg: Mapping[str, Any], seq: Any, out: list[Action]) -> None:
         data = msg.get("data")
@@ -432,8 +448,9 @@ class ListenerCore:
         their payload checked (:func:`~mattermost_ext.events.check_payload`)."""
         if event.seq is None:
             return True
+        check_payload(event)
         if event.name == EventName.POSTED:
-            post_id, created = _post_id(event.data)
+            post_id, created = _post_id(event)
             if post_id is not None:
                 self._newest_created = max(self._newest_created, created)
                 if self._caught_ids and post_id in self._caught_ids:
@@ -442,7 +459,6 @@ class ListenerCore:
                         return False
                     self._caught_ids = set()
                 self._remember(post_id)
-        check_payload(event)
         return True
 
     def _remember(self, post_id: str) -> None:
@@ -474,7 +490,9 @@ class ListenerCore:
             if str(p.get("id")) not in delivered and _int(p.get("create_at")) >= newest
         ]
         fresh.sort(key=lambda p: (_int(p.get("create_at")), str(p.get("id", ""))))
-        self._caught_ids = {str(p.get("id")) for p in fresh}
+        if self.monotonic() > self._caught_until:
+            self._caught_ids = set()
+        self._caught_ids |= {str(p.get("id")) for p in fresh}  # several catch-ups may overlap
         self._caught_until = self.monotonic() + CATCH_UP_DEDUPE_SECONDS
         events = [posted_event(p) for p in fresh]
         for post in fresh:
@@ -501,9 +519,13 @@ def posted_event(post: Mapping[str, Any]) -> Event[Any]:
     return Event(EventName.POSTED, data, broadcast, None)
 
 
-def _post_id(data: Mapping[str, Any]) -> tuple[str | None, int]:
-    """The post's id and ``create_at`` (``None``, 0 when unreadable)."""
-    raw = data.get("post")
+def _post_id(event: Event[Any]) -> tuple[str | None, int]:
+    """The post's id and ``create_at`` (``None``, 0 when unreadable); from the decoded
+    payload when it parsed (no second JSON decode)."""
+    if event.malformed is None:
+        post = event.payload.post
+        return post.id, _int(post.create_at)
+    raw = event.data.get("post")
     try:
         post = json.loads(raw) if isinstance(raw, str | bytes) else raw
     except ValueError:

@@ -130,7 +130,11 @@ def test_resume_answered_by_new_hello_emits_missed_events(
 def test_events_gone_from_dead_queue_emit_missed_events(
     fake: FakeMattermost, make_listener: MakeListener
 ) -> None:
-    listener, rec = make_listener()
+    # a reconnect slow enough that all 200 are numbered before it (a loaded machine)
+    from mattermost_ext.listener import Backoff
+
+    slow = Backoff(initial=1.0, maximum=1.0, factor=1.0, steady_attempts=1, jitter=0.0)
+    listener, rec = make_listener(backoff=slow)
     fake.kill()
     for i in range(200):  # more than the 128 the server keeps
         fake.broadcast("posted", posted_data(str(i)))

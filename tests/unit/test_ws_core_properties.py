@@ -104,6 +104,10 @@ class Client:
     up: bool = False
     posts_at_first_up: int | None = None
     inbox: list[bytes] = field(default_factory=list)
+    handshake: int = 0
+    """Leading inbox frames that open the connection (hello / replay / reply): the network
+    faults spare them (over TCP a lost or reordered hello is a lost socket, and the server
+    sends the hello first: nothing else can tell a new connection from a resumed one)."""
 
     def connect(self, reply_first: bool) -> None:
         self.core.disconnected()
@@ -113,6 +117,7 @@ class Client:
         reply = json.dumps({"status": "OK", "seq_reply": ping["seq"], "data": {}}).encode()
         self.up = False
         self.inbox = [reply, *frames] if reply_first else [*frames, reply]
+        self.handshake = len(self.inbox)
 
     def feed(self, frame: bytes) -> bool:
         """One frame to the core; False when the driver must reconnect."""
@@ -172,15 +177,17 @@ def run(script: list[Op]) -> Client:
             client.inbox.extend(server.new_post() for _ in range(arg))
         elif op == "bad_broadcast":
             client.inbox.append(server.new_post(bad_broadcast=True))
-        elif op == "lose" and arg < len(client.inbox):
-            del client.inbox[arg]
-        elif op == "duplicate" and arg < len(client.inbox):
-            client.inbox.insert(arg, client.inbox[arg])
-        elif op == "swap" and arg + 1 < len(client.inbox):
-            i = arg
+        elif op == "lose" and client.handshake + arg < len(client.inbox):
+            del client.inbox[client.handshake + arg]
+        elif op == "duplicate" and client.handshake + arg < len(client.inbox):
+            i = client.handshake + arg
+            client.inbox.insert(i, client.inbox[i])
+        elif op == "swap" and client.handshake + arg + 1 < len(client.inbox):
+            i = client.handshake + arg
             client.inbox[i], client.inbox[i + 1] = client.inbox[i + 1], client.inbox[i]
         elif op == "garbage":
             client.inbox.insert(0, GARBAGE[arg])
+            client.handshake += 1
         elif op == "drop_socket":
             client.connect(reply_first=bool(arg))
         elif op == "restart_server":
@@ -208,6 +215,7 @@ def drain(client: Client, count: int) -> bool:
                 client.connect(reply_first=True)
                 continue
             return True
+        client.handshake = max(0, client.handshake - 1)
         if not client.feed(client.inbox.pop(0)):
             client.connect(reply_first=True)
     return not client.inbox
