@@ -5,11 +5,14 @@ Each operation (operationId of generated/openapi.json) is either
 * *exercised*: an exercise function (registered with :func:`exercise` in an ``ex_*.py``
   module) calls it through the generated client with fixture data it creates, and
   :func:`check` proves the answer against the spec: a 2xx status the spec documents, and a
-  body that (a) has the declared JSON types (recursively; ``null`` only where nullable) and
-  (b) parses into the generated model with nothing lost (``parsed.to_dict()`` keeps every
-  field the server sent, modelled or in ``additional_properties``); binary answers are
-  checked for content type and bytes;
-* or *excluded* in spec/conformance.yaml with a category and a one-line reason.
+  body that (a) has the declared JSON types (recursively; ``null`` only where nullable),
+  (b) declares every field it holds (a field a closed model lacks would land untyped in
+  ``additional_properties``: a failure named by its JSON path) and (c) parses into the
+  generated model with nothing lost; binary answers are checked for the declared content
+  type and bytes; an answer without data (``[]``, ``{}``, ``null``) fails as vacuous unless
+  spec/conformance.yaml lists it under ``vacuous:`` with the reason;
+* or *excluded* in spec/conformance.yaml with a category and a one-line reason, and proven:
+  :func:`prove_exclusion` calls it and checks the answer against the category.
 
 There is no third state.  Used by tests/conformance/test_conformance.py and
 scripts/conformance.py.

@@ -59,3 +59,11 @@ def test_every_operation_has_a_generated_module() -> None:
         except (KeyError, ImportError):
             missing.append(op_id)
     assert not missing, missing
+
+
+def test_vacuous_entries_name_exercised_operations() -> None:
+    listed = set(harness.vacuous_allowed())
+    not_exercised = sorted(listed - set(harness.load_exercises()))
+    assert not not_exercised, f"`vacuous:` lists operations nobody exercises: {not_exercised}"
+    no_reason = sorted(op for op, why in harness.vacuous_allowed().items() if not why.strip())
+    assert not no_reason, f"`vacuous:` entries without a reason: {no_reason}"

@@ -327,3 +327,14 @@ def test_null_where_the_server_may_send_null(name: str) -> None:
         assert getattr(parsed, attribute) is None, f"{name}.{key}"
         assert parsed.to_dict()[key] is None, f"{name}.{key}"
         assert key not in parsed.additional_properties
+
+
+def test_plugin_status_state_is_the_servers_integer() -> None:
+    # model.PluginStatus.State is an int: PluginStateNotRunning = 0 ... PluginStateStopping = 5
+    from mattermost_api.models import plugin_status_state
+    from mattermost_api.types import UnknownEnumInt
+
+    assert {0, 1, 2, 3, 4, 5} == plugin_status_state.PLUGIN_STATUS_STATE_VALUES
+    status = model("PluginStatus").from_dict({"plugin_id": "p", "state": 2})
+    assert status.state == 2 and not isinstance(status.state, UnknownEnumInt)
+    assert isinstance(model("PluginStatus").from_dict({"state": 9}).state, UnknownEnumInt)
