@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from specbuild.bundle import Bundle, bundle, operations
 from specbuild.codegen import PACKAGE, run_generator, stamp_headers
 from specbuild.errors import SpecError
-from specbuild.namespaces import write_namespaces
 from specbuild.identity import by_module, spec_module
+from specbuild.namespaces import write_namespaces
 from specbuild.overrides import (
     Outcome,
     Overrides,

@@ -14,8 +14,8 @@ Each step is a function the integration tests call too.
 from __future__ import annotations
 
 import os
-import time
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -263,6 +263,9 @@ def _apply_group(
     origin: Origin | None,
 ) -> str:
     """Apply the group's ops; '' when applied, else why it is obsolete (or raise PatchMoved)."""
+    absent = _absent_schemas(document, patch, [op for _, op in ops])
+    if absent:  # written for a release that has these schemas (e.g. an older spec lacks them)
+        return f"upstream has no schema {', '.join(absent)} (the correction refers to it)"
     touched = {_anchor(str(op[key])) for _, op in ops for key in ("path", "from") if key in op}
     saved = {keys: _snapshot(_lookup(document, keys)) for keys in touched}
     try:
@@ -283,6 +286,37 @@ def _apply_group(
         if fixed is not None:
             return f"upstream fixed {_describe(anchor)}: {fixed}"
         raise _moved(patch, failed, overrides, origin) from None
+
+
+_SCHEMA_REF = "#/components/schemas/"
+
+
+def _absent_schemas(document: dict[str, Any], patch: Patch, ops: list[dict[str, Any]]) -> list[str]:
+    """Schemas the ops' values refer to that neither the spec nor the patch itself defines."""
+    schemas = document.get("components", {}).get("schemas", {})
+    made = {
+        str(op["path"]).removeprefix("/components/schemas/")
+        for op in patch.ops
+        if op.get("op") == "add"
+        and str(op.get("path", "")).count("/") == 3
+        and str(op.get("path", "")).startswith("/components/schemas/")
+    }
+    names: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref.startswith(_SCHEMA_REF):
+                names.add(ref.removeprefix(_SCHEMA_REF).split("/")[0])
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for op in ops:
+        walk(op.get("value"))
+    return sorted(n for n in names if n not in schemas and n not in made)
 
 
 def _snapshot(value: Any) -> Any:

@@ -175,3 +175,35 @@ def test_every_correction_recognises_its_own_fix() -> None:
     outcomes = apply_patches(document.document, overrides)
     assert [o.name for o in outcomes if o.kind != "obsolete"] == []
     assert not any(o.what.startswith("partly") for o in outcomes)
+
+
+def test_correction_for_a_newer_release_is_obsolete_where_its_schemas_are_missing() -> None:
+    """A merge that refers to a schema this spec lacks (an older release) is skipped, named,
+    instead of leaving a dangling $ref that fails validation later."""
+    patch = Patch(
+        name="config-new-section",
+        reason="the server sends a section newer specs describe",
+        test="t",
+        ops=(
+            {
+                "op": "merge",
+                "path": "/components/schemas/Config/properties",
+                "value": {"Reviewer": {"$ref": "#/components/schemas/ReviewerSettings"}},
+            },
+        ),
+    )
+    document: dict[str, Any] = {
+        "openapi": "3.0.0",
+        "paths": {},
+        "components": {"schemas": {"Config": {"type": "object", "properties": {}}}},
+    }
+    before = copy.deepcopy(document)
+    (outcome,) = apply_patches(document, Overrides(path=OVERRIDES.path, patches=(patch,)))
+    assert outcome.line() == (
+        "obsolete: config-new-section (upstream has no schema ReviewerSettings "
+        "(the correction refers to it))"
+    )
+    assert document == before
+    document["components"]["schemas"]["ReviewerSettings"] = {"type": "object"}
+    (outcome,) = apply_patches(document, Overrides(path=OVERRIDES.path, patches=(patch,)))
+    assert outcome.kind == "applied"
