@@ -230,7 +230,7 @@ def _apply_patch(
             results.append((anchor, _apply_group(document, patch, anchor, ops, overrides, origin)))
     if results and all(why for _, why in results):
         return Outcome(patch.name, "obsolete", _why(results))
-    for anchor in creating:  # new schemas the live parts refer to
+    for anchor in (a for a in groups if a in creating):  # new schemas, in the patch's order
         _apply_group(document, patch, anchor, groups[anchor], overrides, origin)
     dead = [(a, why) for a, why in results if why]
     if dead:
