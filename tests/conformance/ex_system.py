@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .harness import Ctx, exercise
+from .harness import Ctx, exercise, until_migrated
 
 # ----------------------------------------------------------------- system
 
@@ -214,13 +214,7 @@ def get_roles_by_names(c: Ctx) -> Any:
 
 @exercise("GetSchemes")
 def get_schemes(c: Ctx) -> Any:
-    # A fresh server answers 501 until its permissions migration job has run (about a minute).
-    deadline = time.monotonic() + 180
-    while True:
-        response = c.call("GetSchemes")
-        if response.status_code != 501 or time.monotonic() > deadline:
-            return response
-        time.sleep(2)
+    return until_migrated(lambda: c.call("GetSchemes"))  # a fresh server migrates first
 
 
 # ----------------------------------------------------------------- jobs
