@@ -417,23 +417,23 @@ def _build_locked(force: bool) -> dict[str, Any]:
         out.flush()
         time_v = Path("/usr/bin/time")
         full = [str(time_v), "-v", *cmd] if time_v.is_file() else cmd
-        proc = subprocess.Popen(
+        with subprocess.Popen(  # the context closes the pipe (no unclosed-file warning)
             full, cwd=BUILD_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, errors="replace",
-        )  # fmt: skip
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                out.write(line)
-                progress.feed(line)
-                report = progress.due(time.monotonic())
-                if report:
-                    log(report)
-            rc = proc.wait()
-        except BaseException:
-            proc.terminate()
-            proc.wait()
-            raise
+        ) as proc:  # fmt: skip
+            try:
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    out.write(line)
+                    progress.feed(line)
+                    report = progress.due(time.monotonic())
+                    if report:
+                        log(report)
+                rc = proc.wait()
+            except BaseException:
+                proc.terminate()
+                proc.wait()
+                raise
     seconds = time.monotonic() - t0
     log(progress.final(time.monotonic()))
     text = BUILD_LOG.read_text(errors="replace")
