@@ -20,8 +20,9 @@ integrations             ``integrations`` (slash commands, actions), ``webhooks`
 events, WebSocket        ``events``, ``event_names``, ``listener``, ``aio_listener``
 =======================  ====================================================================
 
-The modules of the client core are imported with the package; the others load on first use
-(``mattermost_ext.Listener`` imports ``mattermost_ext.listener`` then).
+The client core (``client``, ``errors``, ``retry``, ``rate_limit``) is imported with the package;
+the other modules load on first use (``mattermost_ext.Listener`` imports
+``mattermost_ext.listener`` then, ``mattermost_ext.iter_pages`` ``mattermost_ext.pagination``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 from ._redact import Secret
 from ._version import __version__ as __version__
 from ._version import spec_version as spec_version
-from .auth import AccessToken, LoginResult
 from .client import DEFAULT_TIMEOUT, AsyncMattermost, Mattermost, normalize_base_url
 from .errors import (
     ApiError,
@@ -47,8 +47,6 @@ from .errors import (
     UnauthorizedError,
     UnexpectedResponseError,
 )
-from .files import Download, adownload_file, apost_files, download_file, post_files, upload_files
-from .pagination import aiter_channel_posts, aiter_pages, iter_channel_posts, iter_pages
 from .retry import (
     AsyncRetryTransport,
     ConnectionErrorPolicy,
@@ -61,14 +59,36 @@ from .retry import (
 if TYPE_CHECKING:
     from .aio_listener import AsyncListener
     from .attachments import Attachment, AttachmentField, BuilderError, Button, Menu
+    from .auth import AccessToken, LoginResult
     from .dialogs import Dialog
     from .events import Event, EventName, PostData
+    from .files import (
+        Download,
+        adownload_file,
+        apost_files,
+        download_file,
+        post_files,
+        upload_files,
+    )
     from .listener import Listener, ListenerError
+    from .pagination import aiter_channel_posts, aiter_pages, iter_channel_posts, iter_pages
     from .webhooks import WebhookError, WebhookPayload, post_webhook
 
 # --- the other engineers' modules: loaded on first use ------------------------------------
 # name -> module it comes from.  Extend here when a module gains a headline name.
 _LAZY: dict[str, str] = {
+    "AccessToken": "auth",
+    "LoginResult": "auth",
+    "Download": "files",
+    "adownload_file": "files",
+    "apost_files": "files",
+    "download_file": "files",
+    "post_files": "files",
+    "upload_files": "files",
+    "aiter_channel_posts": "pagination",
+    "aiter_pages": "pagination",
+    "iter_channel_posts": "pagination",
+    "iter_pages": "pagination",
     "Attachment": "attachments",
     "AttachmentField": "attachments",
     "Button": "attachments",

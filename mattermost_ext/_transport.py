@@ -5,14 +5,17 @@ The stack under each httpx client the facade builds::
     httpx.Client(auth=TokenAuth, event_hooks={"response": [raise_for_response]})
       └─ ErrorTranslatingTransport      httpx.TransportError -> mattermost_ext.errors.TransportError
            └─ RetryTransport(policy)    retries 429 / connection errors / 502-504
-                └─ httpx.HTTPTransport  (or the transport the caller gave, e.g. MockTransport)
+                └─ (RateLimitTransport)
+                     └─ httpx.HTTPTransport  built on the first request (LazyHTTPTransport),
+                                             or the transport the caller gave (MockTransport)
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Generator
 from contextvars import ContextVar
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import httpx
 
@@ -21,7 +24,9 @@ from .errors import from_httpx_error, raise_for_response
 
 __all__ = [
     "AsyncErrorTranslatingTransport",
+    "AsyncLazyHTTPTransport",
     "ErrorTranslatingTransport",
+    "LazyHTTPTransport",
     "TokenAuth",
     "WrongFlavourTransport",
     "async_status_hook",
@@ -111,3 +116,54 @@ class WrongFlavourTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> NoReturn:
         raise RuntimeError(self.message)
+
+
+class _Lazy:
+    """Holds the options of an httpx transport and builds it once, on first use: building one
+    imports httpcore and its HTTP/1.1 machinery (~20 ms), which a program that only imports
+    the client, or builds one and never sends, should not pay.  Thread-safe."""
+
+    def __init__(self, factory: Callable[..., Any], options: dict[str, Any]) -> None:
+        self._factory = factory
+        self._options = options
+        self._built: Any = None
+        self._lock = threading.Lock()
+
+    def _inner(self) -> Any:
+        built = self._built
+        if built is None:
+            with self._lock:
+                built = self._built
+                if built is None:
+                    built = self._built = self._factory(**self._options)
+        return built
+
+
+class LazyHTTPTransport(_Lazy, httpx.BaseTransport):
+    """``httpx.HTTPTransport(**options)``, built on the first request."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(httpx.HTTPTransport, options)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        inner: httpx.BaseTransport = self._built or self._inner()
+        return inner.handle_request(request)
+
+    def close(self) -> None:
+        if self._built is not None:
+            self._built.close()
+
+
+class AsyncLazyHTTPTransport(_Lazy, httpx.AsyncBaseTransport):
+    """``httpx.AsyncHTTPTransport(**options)``, built on the first request."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(httpx.AsyncHTTPTransport, options)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        inner: httpx.AsyncBaseTransport = self._built or self._inner()
+        return await inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._built is not None:
+            await self._built.aclose()

@@ -50,10 +50,7 @@ import re
 import ssl
 import sys
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
-from importlib import metadata
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit, urlunsplit
@@ -67,13 +64,16 @@ from mattermost_api.types import Response
 from ._redact import REDACTED, Secret, install_log_redaction, mask, redact_url
 from ._transport import (
     AsyncErrorTranslatingTransport,
+    AsyncLazyHTTPTransport,
     ErrorTranslatingTransport,
+    LazyHTTPTransport,
     TokenAuth,
     WrongFlavourTransport,
     async_status_hook,
     last_response,
     status_hook,
 )
+from ._version import __version__
 from .errors import (
     ConfigurationError,
     UnexpectedResponseError,
@@ -146,14 +146,7 @@ class AsyncOptions(FacadeOptions, total=False):
     sleep: Callable[[float], Awaitable[object]] | None
 
 
-def _version() -> str:
-    try:
-        return metadata.version("mattermost-typed")
-    except metadata.PackageNotFoundError:  # pragma: no cover - source checkout
-        return "0"
-
-
-USER_AGENT: Final = f"mattermost-typed/{_version()} (python-httpx/{httpx.__version__})"
+USER_AGENT: Final = f"mattermost-typed/{__version__} (python-httpx/{httpx.__version__})"
 
 
 def normalize_base_url(url: str) -> str:
@@ -196,6 +189,8 @@ def normalize_base_url(url: str) -> str:
 def _ssl_verify(verify: VerifyTypes) -> bool | ssl.SSLContext:
     if isinstance(verify, bool | ssl.SSLContext):
         return verify
+    from pathlib import Path
+
     path = Path(os.fspath(verify))
     if path.is_dir():
         return ssl.create_default_context(capath=str(path))
@@ -208,6 +203,8 @@ def _env_proxy(url: str) -> str | None:
     """The proxy the environment (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``, ``NO_PROXY``)
     names for ``url``, as httpx would use it (httpx ignores the environment once a transport is
     given, which the facade always does)."""
+    import urllib.request
+
     parts = urlsplit(url)
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
@@ -504,7 +501,7 @@ class Mattermost(_Facade, Namespaces):
         **options: Unpack[FacadeOptions],
     ) -> None:
         super().__init__(url, token, **options)
-        inner: httpx.BaseTransport = transport or httpx.HTTPTransport(
+        inner: httpx.BaseTransport = transport or LazyHTTPTransport(
             verify=self._verify, proxy=self._proxy
         )
         if self._rate_limiter is not None:
@@ -638,7 +635,7 @@ class AsyncMattermost(_Facade, AsyncNamespaces):
         **options: Unpack[FacadeOptions],
     ) -> None:
         super().__init__(url, token, **options)
-        inner: httpx.AsyncBaseTransport = transport or httpx.AsyncHTTPTransport(
+        inner: httpx.AsyncBaseTransport = transport or AsyncLazyHTTPTransport(
             verify=self._verify, proxy=self._proxy
         )
         if self._rate_limiter is not None:

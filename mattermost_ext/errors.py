@@ -51,7 +51,6 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -402,6 +401,8 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
         try:
             seconds = float(value)
         except ValueError:
+            from email.utils import parsedate_to_datetime
+
             try:
                 seconds = parsedate_to_datetime(value).timestamp() - now
             except (TypeError, ValueError, IndexError, OverflowError):

@@ -27,15 +27,16 @@ by several clients (pass the same instance) when they use the same token.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Final
 
 import httpx
+
+from ._aio import sleep as _asyncio_sleep
+from ._value import Value
 
 __all__ = [
     "AsyncRateLimitTransport",
@@ -56,26 +57,50 @@ _SNAP_TOKENS: Final = 30
 _SLACK: Final = 0.002
 
 
-@dataclass(frozen=True)
-class Ticket:
+_set = object.__setattr__
+
+
+class Ticket(Value):
     """A place in the queue (``number`` counts from 0 per limiter)."""
 
+    __slots__ = ("number",)
     number: int
 
+    def __init__(self, number: int) -> None:
+        _set(self, "number", number)
 
-@dataclass(frozen=True)
-class RateLimitSnapshot:
-    """What the limiter believes (for logs, tests and benchmarks)."""
 
+class RateLimitSnapshot(Value):
+    """What the limiter believes (for logs, tests and benchmarks).
+
+    ``enabled``: ``None`` until the first answer, ``False`` for a server without limits;
+    ``interval``: seconds between requests in use (``None``: not limited by rate);
+    ``rate_limited``: 429 answers seen.
+    """
+
+    __slots__ = ("answers", "enabled", "interval", "interval_bounds", "limit", "rate_limited")
     enabled: bool | None
-    """``None`` until the first answer, ``False`` for a server without limits."""
     limit: int | None
     interval: float | None
-    """Seconds between requests in use (``None``: not limited by rate)."""
     interval_bounds: tuple[float, float]
     answers: int
     rate_limited: int
-    """429 answers seen."""
+
+    def __init__(
+        self,
+        enabled: bool | None,
+        limit: int | None,
+        interval: float | None,
+        interval_bounds: tuple[float, float],
+        answers: int,
+        rate_limited: int,
+    ) -> None:
+        _set(self, "enabled", enabled)
+        _set(self, "limit", limit)
+        _set(self, "interval", interval)
+        _set(self, "interval_bounds", interval_bounds)
+        _set(self, "answers", answers)
+        _set(self, "rate_limited", rate_limited)
 
 
 def _header_int(headers: Mapping[str, str], name: str, pick: Callable[..., int]) -> int | None:
@@ -387,11 +412,11 @@ class AsyncRateLimitTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         limiter: RateLimiter,
         *,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
     ) -> None:
         self.inner = inner
         self.limiter = limiter
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else _asyncio_sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         ticket = self.limiter.reserve()

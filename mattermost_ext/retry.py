@@ -29,17 +29,17 @@ then fails with ``httpx.StreamConsumed``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Final, Protocol, cast, runtime_checkable
 
 import httpx
 
+from ._aio import sleep as _asyncio_sleep
 from ._redact import redact_url
+from ._value import Value
 from .errors import RETRIES_EXTENSION, parse_retry_after
 
 __all__ = [
@@ -61,20 +61,33 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 
 _rng = random.Random()
 _DEFAULT_TOTAL_WAIT: Final = 120.0
+_set = object.__setattr__
 
 
-@dataclass(frozen=True)
-class RetryState:
+class RetryState(Value):
     """One failed attempt, as the policies see it.
 
     ``retries`` is how many retries were already made for this request (0 after the first
     attempt); exactly one of ``response`` and ``error`` is set.
     """
 
+    __slots__ = ("error", "request", "response", "retries")
     request: httpx.Request
     retries: int
-    response: httpx.Response | None = None
-    error: Exception | None = None
+    response: httpx.Response | None
+    error: Exception | None
+
+    def __init__(
+        self,
+        request: httpx.Request,
+        retries: int,
+        response: httpx.Response | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        _set(self, "request", request)
+        _set(self, "retries", retries)
+        _set(self, "response", response)
+        _set(self, "error", error)
 
     @property
     def idempotent(self) -> bool:
@@ -92,8 +105,10 @@ def _chain(policy: Policy) -> tuple[Policy, ...]:
     return policy.policies if isinstance(policy, RetryPolicy) else (policy,)
 
 
-class _Composable:
+class _Composable(Value):
     """``a | b``: a :class:`RetryPolicy` trying ``a`` then ``b``."""
+
+    __slots__ = ()
 
     def __or__(self, other: Policy) -> RetryPolicy:
         me = cast(Policy, self)
@@ -101,38 +116,74 @@ class _Composable:
         return RetryPolicy((*_chain(me), *_chain(other)), max_total_wait=cap)
 
 
-@dataclass(frozen=True)
-class Backoff:
+class Backoff(Value):
     """Capped exponential backoff with jitter: ``min(maximum, initial * multiplier**retry)``,
     minus up to ``jitter`` of it at random (so the cap is never exceeded)."""
 
-    initial: float = 0.5
-    multiplier: float = 2.0
-    maximum: float = 30.0
-    jitter: float = 0.5
+    __slots__ = ("initial", "jitter", "maximum", "multiplier")
+    initial: float
+    multiplier: float
+    maximum: float
+    jitter: float
 
-    def __post_init__(self) -> None:
-        if self.initial < 0 or self.maximum < 0 or self.multiplier < 1:
+    def __init__(
+        self,
+        initial: float = 0.5,
+        multiplier: float = 2.0,
+        maximum: float = 30.0,
+        jitter: float = 0.5,
+    ) -> None:
+        if initial < 0 or maximum < 0 or multiplier < 1:
             raise ValueError("Backoff needs initial >= 0, maximum >= 0, multiplier >= 1")
-        if not 0 <= self.jitter <= 1:
+        if not 0 <= jitter <= 1:
             raise ValueError("Backoff.jitter is a fraction between 0 and 1")
+        _set(self, "initial", initial)
+        _set(self, "multiplier", multiplier)
+        _set(self, "maximum", maximum)
+        _set(self, "jitter", jitter)
 
     def compute(self, retry: int, rng: random.Random = _rng) -> float:
         base = min(self.maximum, self.initial * self.multiplier ** min(retry, 64))
         return base * (1.0 - self.jitter * rng.random())
 
 
-@dataclass(frozen=True)
 class RateLimitPolicy(_Composable):
-    """429: wait what the server asks (capped, jittered), then retry; any method."""
+    """429: wait what the server asks (capped, jittered), then retry; any method.
 
-    max_retries: int = 5
-    max_wait: float = 60.0
-    default_wait: float = 1.0
-    min_wait: float = 0.05
-    jitter: float = 0.1
-    """Up to this fraction of the wait is added at random (spreads clients sharing a limit)."""
-    retry_non_idempotent: bool = True
+    ``jitter``: up to this fraction of the wait is added at random (spreads clients sharing a
+    limit).
+    """
+
+    __slots__ = (
+        "default_wait",
+        "jitter",
+        "max_retries",
+        "max_wait",
+        "min_wait",
+        "retry_non_idempotent"
+    )  # fmt: skip
+    max_retries: int
+    max_wait: float
+    default_wait: float
+    min_wait: float
+    jitter: float
+    retry_non_idempotent: bool
+
+    def __init__(
+        self,
+        max_retries: int = 5,
+        max_wait: float = 60.0,
+        default_wait: float = 1.0,
+        min_wait: float = 0.05,
+        jitter: float = 0.1,
+        retry_non_idempotent: bool = True,
+    ) -> None:
+        _set(self, "max_retries", max_retries)
+        _set(self, "max_wait", max_wait)
+        _set(self, "default_wait", default_wait)
+        _set(self, "min_wait", min_wait)
+        _set(self, "jitter", jitter)
+        _set(self, "retry_non_idempotent", retry_non_idempotent)
 
     def delay(self, state: RetryState) -> float | None:
         response = state.response
@@ -156,16 +207,28 @@ _UNSENT = (httpx.ConnectError, httpx.ConnectTimeout)
 _BROKEN = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 
 
-@dataclass(frozen=True)
 class ConnectionErrorPolicy(_Composable):
     """Connection failures: refused/unreachable (any method: nothing was sent); reset or
     closed mid-answer (idempotent methods, unless ``retry_non_idempotent``).  Read timeouts
     are retried only with ``retry_read_timeouts=True``."""
 
-    max_retries: int = 3
-    backoff: Backoff = field(default_factory=Backoff)
-    retry_non_idempotent: bool = False
-    retry_read_timeouts: bool = False
+    __slots__ = ("backoff", "max_retries", "retry_non_idempotent", "retry_read_timeouts")
+    max_retries: int
+    backoff: Backoff
+    retry_non_idempotent: bool
+    retry_read_timeouts: bool
+
+    def __init__(
+        self,
+        max_retries: int = 3,
+        backoff: Backoff | None = None,
+        retry_non_idempotent: bool = False,
+        retry_read_timeouts: bool = False,
+    ) -> None:
+        _set(self, "max_retries", max_retries)
+        _set(self, "backoff", Backoff() if backoff is None else backoff)
+        _set(self, "retry_non_idempotent", retry_non_idempotent)
+        _set(self, "retry_read_timeouts", retry_read_timeouts)
 
     def delay(self, state: RetryState) -> float | None:
         error = state.error
@@ -183,14 +246,26 @@ class ConnectionErrorPolicy(_Composable):
         return self.backoff.compute(state.retries)
 
 
-@dataclass(frozen=True)
 class ServerErrorPolicy(_Composable):
     """502/503/504 (configurable) for idempotent methods, capped exponential backoff."""
 
-    statuses: frozenset[int] = frozenset({502, 503, 504})
-    max_retries: int = 3
-    backoff: Backoff = field(default_factory=Backoff)
-    retry_non_idempotent: bool = False
+    __slots__ = ("backoff", "max_retries", "retry_non_idempotent", "statuses")
+    statuses: frozenset[int]
+    max_retries: int
+    backoff: Backoff
+    retry_non_idempotent: bool
+
+    def __init__(
+        self,
+        statuses: frozenset[int] = frozenset({502, 503, 504}),
+        max_retries: int = 3,
+        backoff: Backoff | None = None,
+        retry_non_idempotent: bool = False,
+    ) -> None:
+        _set(self, "statuses", statuses)
+        _set(self, "max_retries", max_retries)
+        _set(self, "backoff", Backoff() if backoff is None else backoff)
+        _set(self, "retry_non_idempotent", retry_non_idempotent)
 
     def delay(self, state: RetryState) -> float | None:
         response = state.response
@@ -207,12 +282,18 @@ class ServerErrorPolicy(_Composable):
         return wait
 
 
-@dataclass(frozen=True)
 class RetryPolicy(_Composable):
     """An ordered chain of policies (first answer wins) and a cap on the total wait per request."""
 
-    policies: tuple[Policy, ...] = ()
-    max_total_wait: float = _DEFAULT_TOTAL_WAIT
+    __slots__ = ("max_total_wait", "policies")
+    policies: tuple[Policy, ...]
+    max_total_wait: float
+
+    def __init__(
+        self, policies: tuple[Policy, ...] = (), max_total_wait: float = _DEFAULT_TOTAL_WAIT
+    ) -> None:
+        _set(self, "policies", policies)
+        _set(self, "max_total_wait", max_total_wait)
 
     def delay(self, state: RetryState) -> float | None:
         for policy in self.policies:
@@ -343,11 +424,11 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         policy: Policy | None = None,
         *,
-        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[object]] | None = None,
     ) -> None:
         self.inner = inner
         self.policy: Policy = policy if policy is not None else RetryPolicy.default()
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else _asyncio_sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         loop = _Loop(self.policy, request)
