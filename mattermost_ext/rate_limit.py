@@ -122,6 +122,30 @@ def _header_int(headers: Mapping[str, str], name: str, pick: Callable[..., int])
     return pick(numbers) if numbers else None
 
 
+_PREFIX: Final = "x-ratelimit-"
+_RAW_PREFIX: Final = _PREFIX.encode()
+
+
+def _ratelimit_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The ``X-Ratelimit-*`` headers of an answer, by lower-case name (a header sent twice
+    joined by ", ", as ``httpx.Headers`` does).  For ``httpx.Headers`` only those are decoded:
+    this runs on every answer, and decoding every header cost more than the rest of the
+    limiter."""
+    found: dict[str, str] = {}
+    if isinstance(headers, httpx.Headers):
+        for raw_name, raw_value in headers.raw:
+            if raw_name[:12].lower() == _RAW_PREFIX:
+                name = raw_name.decode("latin-1").lower()
+                value = raw_value.decode(headers.encoding)
+                found[name] = f"{found[name]}, {value}" if name in found else value
+        return found
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered.startswith(_PREFIX):
+            found[lowered] = value
+    return found
+
+
 class RateLimiter:
     """Paces the requests of one client to the server's limit.  Thread-safe, no I/O.
 
@@ -255,14 +279,14 @@ class RateLimiter:
     ) -> None:
         """Learn from one answer (any status) to the request sent with ``ticket`` (give it:
         the requests sent after it are the ones the server may not have counted yet)."""
-        headers = {name.lower(): value for name, value in headers.items()}
+        figures = _ratelimit_headers(headers)  # parsed outside the lock
+        limit = _header_int(figures, "x-ratelimit-limit", min)
+        remaining = _header_int(figures, "x-ratelimit-remaining", min)
+        reset = _header_int(figures, "x-ratelimit-reset", max)
         with self._lock:
             now = self._clock()
             after_me = self._land(ticket)
             self._answers += 1
-            limit = _header_int(headers, "x-ratelimit-limit", min)
-            remaining = _header_int(headers, "x-ratelimit-remaining", min)
-            reset = _header_int(headers, "x-ratelimit-reset", max)
             limited = status == 429
             if limited:
                 self._limited += 1

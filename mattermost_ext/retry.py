@@ -381,6 +381,28 @@ class _Loop:
             error.mattermost_retries = figures  # type: ignore[attr-defined]
 
 
+def retried_statuses(policy: Policy) -> frozenset[int] | None:
+    """The statuses ``policy`` may retry an answer with, when that is known (the policies of
+    this module); ``None`` for any other policy (it may retry anything).  An answer with
+    another status goes back to the caller without consulting the policy: the transports'
+    fast path, since almost every answer is one."""
+    if isinstance(policy, RetryPolicy):
+        statuses: set[int] = set()
+        for inner in policy.policies:
+            found = retried_statuses(inner)
+            if found is None:
+                return None
+            statuses |= found
+        return frozenset(statuses)
+    if type(policy) is RateLimitPolicy:
+        return frozenset({429})
+    if type(policy) is ServerErrorPolicy:
+        return policy.statuses
+    if type(policy) is ConnectionErrorPolicy:
+        return frozenset()
+    return None
+
+
 class RetryTransport(httpx.BaseTransport):
     """An httpx transport that retries through ``inner`` according to ``policy``."""
 
@@ -392,25 +414,48 @@ class RetryTransport(httpx.BaseTransport):
         sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         self.inner = inner
-        self.policy: Policy = policy if policy is not None else RetryPolicy.default()
+        self.policy = policy if policy is not None else RetryPolicy.default()
         self._sleep = sleep
 
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        self._policy = policy
+        self._statuses = retried_statuses(policy)
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        loop = _Loop(self.policy, request)
+        try:
+            response = self.inner.handle_request(request)
+        except httpx.TransportError as exc:
+            return self._again(request, _Loop(self.policy, request), None, exc)
+        if self._statuses is not None and response.status_code not in self._statuses:
+            return response  # fast path: an answer no policy retries
+        return self._again(request, _Loop(self.policy, request), response, None)
+
+    def _again(
+        self,
+        request: httpx.Request,
+        loop: _Loop,
+        response: httpx.Response | None,
+        error: httpx.TransportError | None,
+    ) -> httpx.Response:
         while True:
-            try:
-                response = self.inner.handle_request(request)
-            except httpx.TransportError as exc:
-                wait = loop.next_wait(None, exc)
-                if wait is None:
-                    raise
-                self._sleep(wait)
-                continue
-            wait = loop.next_wait(response, None)
+            wait = loop.next_wait(response, error)
             if wait is None:
+                if error is not None:
+                    raise error
+                assert response is not None
                 return response
-            response.close()
+            if response is not None:
+                response.close()
             self._sleep(wait)
+            try:
+                response, error = self.inner.handle_request(request), None
+            except httpx.TransportError as exc:
+                response, error = None, exc
 
     def close(self) -> None:
         self.inner.close()
@@ -427,25 +472,48 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         sleep: Callable[[float], Awaitable[object]] | None = None,
     ) -> None:
         self.inner = inner
-        self.policy: Policy = policy if policy is not None else RetryPolicy.default()
+        self.policy = policy if policy is not None else RetryPolicy.default()
         self._sleep = sleep if sleep is not None else _asyncio_sleep
 
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: Policy) -> None:
+        self._policy = policy
+        self._statuses = retried_statuses(policy)
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        loop = _Loop(self.policy, request)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except httpx.TransportError as exc:
+            return await self._again(request, _Loop(self.policy, request), None, exc)
+        if self._statuses is not None and response.status_code not in self._statuses:
+            return response  # fast path: an answer no policy retries
+        return await self._again(request, _Loop(self.policy, request), response, None)
+
+    async def _again(
+        self,
+        request: httpx.Request,
+        loop: _Loop,
+        response: httpx.Response | None,
+        error: httpx.TransportError | None,
+    ) -> httpx.Response:
         while True:
-            try:
-                response = await self.inner.handle_async_request(request)
-            except httpx.TransportError as exc:
-                wait = loop.next_wait(None, exc)
-                if wait is None:
-                    raise
-                await self._sleep(wait)
-                continue
-            wait = loop.next_wait(response, None)
+            wait = loop.next_wait(response, error)
             if wait is None:
+                if error is not None:
+                    raise error
+                assert response is not None
                 return response
-            await response.aclose()
+            if response is not None:
+                await response.aclose()
             await self._sleep(wait)
+            try:
+                response, error = await self.inner.handle_async_request(request), None
+            except httpx.TransportError as exc:
+                response, error = None, exc
 
     async def aclose(self) -> None:
         await self.inner.aclose()

@@ -103,8 +103,14 @@ def write_namespaces(document: dict[str, Any], package_dir: Path) -> int:
     init = env.get_template("namespaces_init.py.jinja")
     (out / "__init__.py").write_text(init.render(tags=tags, package=package))
     module = env.get_template("namespace_module.py.jinja")
+    aio = out / "aio"
+    aio.mkdir()
+    (aio / "__init__.py").write_text('"""The asyncio flavour of each tag namespace (``amm.<tag>``)."""\n')
     for tag in tags:
-        (out / f"{tag.name}.py").write_text(module.render(tag=tag, package=package))
+        (out / f"{tag.name}.py").write_text(module.render(tag=tag, package=package, flavour="sync"))
+        (aio / f"{tag.name}.py").write_text(
+            module.render(tag=tag, package=package, flavour="async")
+        )
     _format(out)
     return sum(len(tag.operations) for tag in tags)
 
