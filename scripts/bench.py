@@ -540,11 +540,20 @@ else:
 
 
 def bench_memory(url: str, rounds: int, pycache: str) -> list[Result | str]:
+    out: list[Result | str] = []
+    for prefix, where in (("", "httpx CLI deps installed"), (NO_HTTPX_CLI, "a user's install")):
+        out += _bench_memory_in(url, rounds, pycache, prefix, where)
+    return out
+
+
+def _bench_memory_in(
+    url: str, rounds: int, pycache: str, prefix: str, where: str
+) -> list[Result | str]:
     env = _child_env(pycache)
     codes = {
-        "plain": MEM_PLAIN.format(url=url),
-        "ours": MEM_OURS.format(url=url),
-        "facade": MEM_FACADE.format(url=url),
+        "plain": prefix + MEM_PLAIN.format(url=url),
+        "ours": prefix + MEM_OURS.format(url=url),
+        "facade": prefix + MEM_FACADE.format(url=url),
     }
 
     def run(key: str, mode: str) -> int:
@@ -560,6 +569,7 @@ def bench_memory(url: str, rounds: int, pycache: str) -> list[Result | str]:
         for key in codes:
             traced[key].append(run(key, "trace"))
             rss[key].append(run(key, "rss"))
+    print(f"  [{where}]")
     for key in codes:
         print(
             f"  {key:<6} tracemalloc {statistics.median(traced[key]) / 1e6:6.2f} MB   "
@@ -569,11 +579,12 @@ def bench_memory(url: str, rounds: int, pycache: str) -> list[Result | str]:
     r_ratios = [o / p for o, p in zip(rss["ours"], rss["plain"], strict=True)]
     f_ratios = [o / p for o, p in zip(traced["facade"], traced["plain"], strict=True)]
     fr_ratios = [o / p for o, p in zip(rss["facade"], rss["plain"], strict=True)]
+    tail = f" [{where}]"
     return [
-        Result("memory after import+call: tracemalloc", t_ratios, 1.2, False),
-        Result("memory after import+call: RSS growth", r_ratios, 1.2, False),
-        Result("  Mattermost + me(): tracemalloc", f_ratios, 1.2, False),
-        Result("  Mattermost + me(): RSS growth", fr_ratios, 1.2, False),
+        Result("memory after import+call: tracemalloc" + tail, t_ratios, 1.2, False),
+        Result("memory after import+call: RSS growth" + tail, r_ratios, 1.2, False),
+        Result("  Mattermost + me(): tracemalloc" + tail, f_ratios, 1.2, False),
+        Result("  Mattermost + me(): RSS growth" + tail, fr_ratios, 1.2, False),
     ]
 
 
