@@ -77,10 +77,15 @@ from mattermost_ext.events import (
     listener_event,
 )
 from mattermost_ext.ws_core import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
     ActionError,
     Authenticated,
     AuthenticationError,
     Deliver,
+    FrameError,
+    FrameReader,
     ListenerCore,
     ListenerError,
     NotConnectedError,
@@ -154,6 +159,7 @@ class _Pending:
 
 
 _STOP: Any = object()
+_READ_CHUNK = 1 << 16
 
 
 # ---------------------------------------------------------------------------
@@ -803,19 +809,43 @@ class Listener:
             )
 
     def _read_loop(self, ws: websocket.WebSocket) -> None:
-        recv = ws.recv_data
+        """Read the socket in large chunks and cut them into frames with the sans-I/O
+        :class:`~mattermost_ext.ws_core.FrameReader` (websocket-client's ``recv`` reads
+        each frame with several small reads, which cost more than the listener itself).
+        websocket-client dialled, upgraded and authenticated; it never reads past the frame
+        it returns, so nothing is buffered in it by now.  Answers pings, and a close."""
+        sock = ws.sock
+        if sock is None:
+            raise websocket.WebSocketConnectionClosedException("socket is already closed")
+        recv = sock.recv
+        feed = FrameReader().feed
         act = self._act
         monotonic = time.monotonic
-        close_opcode = websocket.ABNF.OPCODE_CLOSE
         while True:
             self._recv_since = monotonic()
-            opcode, data = recv()
+            chunk = recv(_READ_CHUNK)
             self._recv_since = None
-            if opcode == close_opcode:
-                raise websocket.WebSocketConnectionClosedException(
-                    "closed by the server" + _close_reason(data)
-                )
-            act(data)
+            if not chunk:
+                raise websocket.WebSocketConnectionClosedException("connection closed")
+            try:
+                frames = feed(chunk)
+            except FrameError as exc:
+                raise websocket.WebSocketProtocolException(str(exc)) from None
+            for opcode, payload in frames:
+                if opcode <= OP_BINARY:  # text or binary (continuations come reassembled)
+                    act(payload)
+                elif opcode == OP_PING:
+                    self._control(ws, payload, websocket.ABNF.OPCODE_PONG)
+                elif opcode == OP_CLOSE:
+                    self._control(ws, payload[:2], websocket.ABNF.OPCODE_CLOSE)
+                    raise websocket.WebSocketConnectionClosedException(
+                        "closed by the server" + _close_reason(payload)
+                    )
+
+    def _control(self, ws: websocket.WebSocket, payload: bytes, opcode: int) -> None:
+        """A pong for a ping, or the close handshake's answer (best effort)."""
+        with contextlib.suppress(OSError, websocket.WebSocketException), self._send_lock:
+            ws.send(payload, opcode)
 
     def _act(self, raw: bytes | str) -> Authenticated | None:
         """One frame through the core, and what it asks for.  Raises only what the core

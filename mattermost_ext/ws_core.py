@@ -47,6 +47,7 @@ from mattermost_ext.events import (
     ListenerEvent,
     MissedEventsData,
     check_payload,
+    checked_post,
     listener_event,
 )
 
@@ -65,8 +66,11 @@ __all__ = [
 
 logger = logging.getLogger("mattermost_ext.listener")
 
-_raw_decode = json.JSONDecoder().raw_decode
+# raw_decode without its Python wrapper (the C scanner; typeshed does not declare it)
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 NOT_AUTHENTICATED: Final = "api.web_socket_router.not_authenticated.app_error"
+_RECENT_POSTS: Final = 1024
+_POSTED: Final = EventName.POSTED
 CATCH_UP_DEDUPE_SECONDS: Final = 60.0
 """After a catch-up, live ``posted`` events of posts it delivered are dropped this long."""
 
@@ -173,7 +177,7 @@ class ListenerCore:
     _backlog: list[Event[Any]] | None = None
     _hello_seen: bool = False
     _resuming: bool = False
-    _recent_posts: deque[str] = field(default_factory=lambda: deque(maxlen=1024))
+    _recent_posts: deque[str] = field(default_factory=lambda: deque(maxlen=_RECENT_POSTS))
     _recent_set: set[str] = field(default_factory=set)
     _caught_ids: set[str] = field(default_factory=set)
     _caught_until: float = 0.0
@@ -275,10 +279,11 @@ class ListenerCore:
     def _receive(self, raw: bytes | str, out: list[Action]) -> None:
         try:
             text = raw.decode() if isinstance(raw, bytes) else raw
-            msg, end = _raw_decode(text)
+            msg, end = _scan_once(text, 0)
             if end != len(text) and text[end:].strip():
                 raise ValueError("trailing data")
-        except ValueError:  # also UnicodeDecodeError; leading whitespace is retried
+        except (ValueError, StopIteration):  # also UnicodeDecodeError; leading whitespace
+            # is retried; StopIteration: the scanner found no JSON value at the start
             try:
                 msg = json.loads(raw)
             except ValueError:
@@ -318,8 +323,12 @@ class ListenerCore:
         if type(data) is not dict:
             data = {}
         event: Event[Any] = Event(_EVENT_NAMES.get(name, name), data, msg.get("broadcast"), seq)
-        self._emit(event, out)
-        self._maybe_authenticated(out)
+        if self._backlog is not None:
+            self._backlog.append(event)
+        else:
+            out.append(Deliver(event))
+        if self._handshake is not None:
+            self._maybe_authenticated(out)
 
     def _emit(self, event: Event[Any], out: list[Action]) -> None:
         if self._backlog is not None:
@@ -449,10 +458,11 @@ class ListenerCore:
         if event.seq is None:
             return True
         check_payload(event)
-        if event.name == EventName.POSTED:
+        if event.name == _POSTED:
             post_id, created = _post_id(event)
             if post_id is not None:
-                self._newest_created = max(self._newest_created, created)
+                if created > self._newest_created:
+                    self._newest_created = created
                 if self._caught_ids and post_id in self._caught_ids:
                     if self.monotonic() <= self._caught_until:
                         logger.debug("dropped live post %s already delivered by catch-up", post_id)
@@ -462,9 +472,10 @@ class ListenerCore:
         return True
 
     def _remember(self, post_id: str) -> None:
-        if len(self._recent_posts) == self._recent_posts.maxlen:
-            self._recent_set.discard(self._recent_posts[0])
-        self._recent_posts.append(post_id)
+        recent = self._recent_posts
+        if len(recent) == _RECENT_POSTS:
+            self._recent_set.discard(recent[0])
+        recent.append(post_id)
         self._recent_set.add(post_id)
 
     def delivered_post_ids(self) -> set[str]:
@@ -520,20 +531,22 @@ def posted_event(post: Mapping[str, Any]) -> Event[Any]:
 
 
 def _post_id(event: Event[Any]) -> tuple[str | None, int]:
-    """The post's id and ``create_at`` (``None``, 0 when unreadable); from the decoded
-    payload when it parsed (no second JSON decode)."""
-    if event.malformed is None:
-        post = event.payload.post
-        return post.id, _int(post.create_at)
-    raw = event.data.get("post")
-    try:
-        post = json.loads(raw) if isinstance(raw, str | bytes) else raw
-    except ValueError:
-        return None, 0
-    if not isinstance(post, dict):
-        return None, 0
-    post_id = post.get("id")
-    return (post_id if isinstance(post_id, str) else None), _int(post.get("create_at"))
+    """The post's id and ``create_at`` (``None``, 0 when unreadable); from the post
+    :func:`~mattermost_ext.events.check_payload` decoded when it parsed (no second JSON
+    decode, and the payload is not built for it)."""
+    post: Any = checked_post(event)
+    if post is None:
+        raw = event.data.get("post")
+        try:
+            post = json.loads(raw) if isinstance(raw, str | bytes) else raw
+        except ValueError:
+            return None, 0
+        if not isinstance(post, dict):
+            return None, 0
+        post_id = post.get("id")
+        return (post_id if isinstance(post_id, str) else None), _int(post.get("create_at"))
+    post_id = post.id
+    return (post_id if type(post_id) is str else None), _int(post.create_at)
 
 
 def _int(value: Any) -> int:
@@ -545,3 +558,123 @@ def _error_text(msg: Mapping[str, Any]) -> str:
     if isinstance(err, dict):
         return f"{err.get('id', '')}: {err.get('message', '')}"
     return str(msg.get("status"))
+
+
+# -- RFC 6455 frames (server to client), sans I/O -----------------------------------------
+
+OP_CONT: Final = 0x0
+OP_TEXT: Final = 0x1
+OP_BINARY: Final = 0x2
+OP_CLOSE: Final = 0x8
+OP_PING: Final = 0x9
+OP_PONG: Final = 0xA
+
+
+class FrameError(ListenerError, ValueError):
+    """The server broke the WebSocket framing (RFC 6455): the socket cannot be used."""
+
+
+class FrameReader:
+    """WebSocket frames from a server, sans I/O: :meth:`feed` takes bytes as they arrive and
+    returns what completed, in order: ``(opcode, payload)`` for each message (text and binary
+    ones reassembled from their fragments) and each control frame (close, ping, pong; also
+    between the fragments of a message).  A driver reads its socket in large chunks and
+    feeds them here, instead of paying a library's per-frame reads.
+
+    No extension is negotiated, so reserved bits are an error, and so are a masked frame
+    (servers never mask), an unknown opcode, a fragmented or oversized (> 125 bytes) control
+    frame, a continuation without a message, or a new message inside a fragmented one: each
+    raises :class:`FrameError`, after which the reader is unusable (close the socket).
+    """
+
+    __slots__ = ("_buf", "_frag_op", "_frag_size", "_frags", "_need", "_parts", "_size", "max_size")
+
+    def __init__(self, max_size: int | None = None) -> None:
+        self.max_size = max_size  # of a message, reassembled (None: no limit)
+        self._frag_size = 0
+        self._buf = b""  # unparsed bytes
+        self._parts: list[bytes] = []  # bytes that came while a large frame is incomplete
+        self._size = 0  # len(_buf) + the parts' lengths
+        self._need = 0  # bytes the incomplete frame at the buffer's start needs in all
+        self._frag_op = 0  # opcode of the fragmented message in progress (0: none)
+        self._frags: list[bytes] = []
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        """The messages and control frames ``data`` completes (often none)."""
+        if self._need:  # a frame known to be incomplete: gather until it is not
+            self._parts.append(data)
+            self._size += len(data)
+            if self._size < self._need:
+                return []
+            buf = self._buf + b"".join(self._parts)
+            self._parts = []
+        elif self._buf:
+            buf = self._buf + data
+        else:
+            buf = data
+        out: list[tuple[int, bytes]] = []
+        n = len(buf)
+        pos = 0
+        need = 0
+        while n - pos >= 2:
+            b0 = buf[pos]
+            b1 = buf[pos + 1]
+            length = b1 & 0x7F
+            if length < 126:
+                start = pos + 2
+            elif length == 126:
+                start = pos + 4
+                if start > n:
+                    break
+                length = (buf[pos + 2] << 8) | buf[pos + 3]
+            else:
+                start = pos + 10
+                if start > n:
+                    break
+                length = int.from_bytes(buf[pos + 2 : start], "big")
+            if b1 & 0x80:
+                raise FrameError("the server sent a masked frame")
+            if b0 & 0x70:
+                raise FrameError("the server set reserved bits (no extension was negotiated)")
+            if (
+                self.max_size is not None
+                and not b0 & 0x08
+                and length + self._frag_size > self.max_size
+            ):
+                raise FrameError(f"message too big (over {self.max_size} bytes)")
+            end = start + length
+            if end > n:
+                need = end - pos
+                break
+            opcode = b0 & 0x0F
+            payload = buf[start:end]
+            pos = end
+            if opcode in (OP_TEXT, OP_BINARY):
+                if self._frag_op:
+                    raise FrameError("a new message inside a fragmented one")
+                if b0 & 0x80:
+                    out.append((opcode, payload))
+                else:
+                    self._frag_op = opcode
+                    self._frags = [payload]
+                    self._frag_size = length
+            elif opcode == OP_CONT:
+                if not self._frag_op:
+                    raise FrameError("a continuation frame without a message")
+                self._frags.append(payload)
+                self._frag_size += length
+                if b0 & 0x80:
+                    out.append((self._frag_op, b"".join(self._frags)))
+                    self._frag_op = 0
+                    self._frags = []
+                    self._frag_size = 0
+            elif opcode in (OP_CLOSE, OP_PING, OP_PONG):
+                if not b0 & 0x80 or length > 125:
+                    raise FrameError("a fragmented or oversized control frame")
+                out.append((opcode, payload))
+            else:
+                raise FrameError(f"unknown opcode {opcode:#x}")
+        self._buf = buf[pos:] if pos else buf
+        self._size = n - pos
+        self._need = need
+        return out
