@@ -98,6 +98,7 @@ def lookup_name(name: str) -> EventName | ListenerEvent | str:
 
 
 _MODELS: dict[str, Any] = {}
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _model(module: str, cls: str) -> Any:
@@ -127,7 +128,19 @@ class PayloadError(MattermostError, ValueError):
 def _to_model(event: str, field: str, module: str, cls: str, raw: Any) -> Any:
     """``raw`` (a dict or a JSON string of one) as the generated model ``cls``; else
     :class:`PayloadError`."""
-    if isinstance(raw, str | bytes):
+    if type(raw) is str:
+        try:  # json.loads without its Python layers (this runs for every post event)
+            value, end = _scan_once(raw, 0)
+        except (StopIteration, ValueError):  # no value at the start; a broken one
+            value, end = None, -1
+        if end == len(raw):
+            raw = value
+        else:  # leading or trailing whitespace, trailing data, not JSON: the slow path
+            try:
+                raw = json.loads(raw)
+            except ValueError as exc:
+                raise PayloadError(event, field, f"not JSON ({exc})") from None
+    elif isinstance(raw, str | bytes):
         try:
             raw = json.loads(raw)
         except ValueError as exc:
@@ -207,7 +220,16 @@ class Event(Generic[P]):
     hot path of every frame, and this costs a third of a frozen dataclass's init.
     """
 
-    __slots__ = ("_broadcast", "_payload", "data", "malformed", "name", "raw_broadcast", "seq")
+    __slots__ = (
+        "_broadcast",
+        "_model",
+        "_payload",
+        "data",
+        "malformed",
+        "name",
+        "raw_broadcast",
+        "seq",
+    )
 
     name: EventName | ListenerEvent | str
     data: RawData
@@ -282,6 +304,7 @@ class Event(Generic[P]):
         return _str(self.data, "channel_id") or self.broadcast.channel_id
 
     _broadcast: Broadcast
+    _model: Any  # the nested model check_payload decoded (a Post), reused by the payload
     _payload: Any
 
 
@@ -297,6 +320,7 @@ _set_seq = _slot_setter("seq")
 _set_malformed = _slot_setter("malformed")
 _set_broadcast = _slot_setter("_broadcast")
 _set_payload = _slot_setter("_payload")
+_set_model = _slot_setter("_model")
 
 
 def event_from_message(msg: Mapping[str, Any]) -> Event[Any]:
@@ -432,7 +456,10 @@ def _post_data(ev: Event[Any]) -> PostData:
         if isinstance(decoded, list):
             mentions = tuple(str(m) for m in decoded)
     set_online = d.get("set_online")
-    post = _to_model(str(ev.name), "post", "post", "Post", d.get("post"))
+    try:
+        post = ev._model  # decoded by check_payload before dispatch
+    except AttributeError:
+        post = _to_model(str(ev.name), "post", "post", "Post", d.get("post"))
     channel_id = ev.broadcast.channel_id or _str(d, "channel_id") or _post_channel_id(post)
     return PostData(
         post=post,
@@ -553,22 +580,46 @@ PAYLOAD_TYPES: Mapping[str, type] = {
 """Event name → payload type of ``Event.payload`` (others: the raw ``data`` dict)."""
 
 
+def _check_post(ev: Event[Any]) -> None:
+    """What can fail in a post event's payload, and nothing more: the nested post (kept for
+    the payload; the rest of :class:`PostData` is built when first read, and cannot fail)."""
+    _set_model(ev, _to_model(str(ev.name), "post", "post", "Post", ev.data.get("post")))
+
+
+def _check_decoded(ev: Event[Any]) -> None:
+    ev.payload  # noqa: B018 - decodes and caches
+
+
+_CHECKS: dict[str, Callable[[Event[Any]], None]] = {
+    name: _check_post if decoder is _post_data else _check_decoded
+    for name, decoder in _DECODERS.items()
+}
+
+
 def check_payload(ev: Event[Any]) -> str | None:
-    """Decode ``ev``'s payload now (it is cached); why it does not parse, or ``None``.
+    """Whether ``ev``'s payload parses: why not, or ``None``.  Decodes what can fail now
+    (for the post events only the nested ``Post``, which the payload then reuses; the
+    other payloads are small and decoded whole, cached); the typed payload itself is
+    still built on first access.
 
     Never raises: what a server sends cannot break the listener.  A ``broadcast`` that is
     not a JSON object is reported too (``ev.broadcast`` is then empty).
     """
     raw_broadcast = ev.raw_broadcast
-    if raw_broadcast is not None and not isinstance(raw_broadcast, Mapping):
+    if (
+        raw_broadcast is not None
+        and type(raw_broadcast) is not dict
+        and not isinstance(raw_broadcast, Mapping)
+    ):
         reason: str | None = (
             f"broadcast: expected a JSON object, got {type(raw_broadcast).__name__}"
         )
     else:
         reason = None
-    if _DECODERS.get(ev.name) is not None:
+    check = _CHECKS.get(ev.name)
+    if check is not None:
         try:
-            ev.payload  # noqa: B018 - decodes and caches
+            check(ev)
         except PayloadError as exc:
             reason = str(exc)
         except Exception as exc:  # a decoder bug must not reach the read loop either
@@ -576,6 +627,15 @@ def check_payload(ev: Event[Any]) -> str | None:
     if reason is not None:
         _set_malformed(ev, reason)
     return reason
+
+
+def checked_post(ev: Event[Any]) -> Post | None:
+    """The ``Post`` :func:`check_payload` decoded for a post event (``None``: not decoded,
+    or it did not parse)."""
+    try:
+        return cast("Post", ev._model)
+    except AttributeError:
+        return None
 
 
 def listener_event(name: ListenerEvent, payload: Any) -> Event[Any]:
