@@ -582,8 +582,24 @@ PAYLOAD_TYPES: Mapping[str, type] = {
 
 def _check_post(ev: Event[Any]) -> None:
     """What can fail in a post event's payload, and nothing more: the nested post (kept for
-    the payload; the rest of :class:`PostData` is built when first read, and cannot fail)."""
-    _set_model(ev, _to_model(str(ev.name), "post", "post", "Post", ev.data.get("post")))
+    the payload; the rest of :class:`PostData` is built when first read, and cannot fail).
+    The common case inline (this runs for every post event); anything unusual takes
+    :func:`_to_model`, which also says what is wrong."""
+    raw = ev.data.get("post")
+    if type(raw) is str:
+        try:
+            value, end = _scan_once(raw, 0)
+        except (StopIteration, ValueError):
+            value, end = None, -1
+        if end == len(raw) and type(value) is dict:
+            model = _MODELS.get("post.Post") or _model("post", "Post")
+            if model is not None:
+                try:
+                    _set_model(ev, model.from_dict(value))
+                    return
+                except Exception:  # _to_model below says what is wrong
+                    pass
+    _set_model(ev, _to_model(str(ev.name), "post", "post", "Post", raw))
 
 
 def _check_decoded(ev: Event[Any]) -> None:

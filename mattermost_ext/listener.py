@@ -851,8 +851,17 @@ class Listener:
         """One frame through the core, and what it asks for.  Raises only what the core
         decided: :class:`AuthenticationError` (rejected) or :class:`SequenceGapError` (a
         gap: resume)."""
+        core = self._core
+        event: Event[Any] | None = None
         with self._core_lock:
-            actions = self._core.receive(raw)
+            actions = core.receive(raw)
+            if len(actions) == 1 and type(actions[0]) is Deliver:  # the usual frame: one
+                event = actions[0].event  # lock for both, admitted right before handlers
+                if not core.admit(event):
+                    return None
+        if event is not None:
+            self._run_handlers(event)  # outside the lock: senders must not wait on handlers
+            return None
         up: Authenticated | None = None
         for action in actions:
             if type(action) is Deliver:
@@ -879,8 +888,10 @@ class Listener:
     def _dispatch(self, event: Event[Any]) -> None:
         with self._core_lock:
             admitted = self._core.admit(event)
-        if not admitted:
-            return
+        if admitted:
+            self._run_handlers(event)
+
+    def _run_handlers(self, event: Event[Any]) -> None:
         if event.malformed is not None:
             # typed handlers are promised a typed payload: this one goes to catch-all
             # handlers and events() only, flagged (event.malformed)

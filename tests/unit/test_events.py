@@ -25,6 +25,7 @@ from mattermost_ext.events import (
     TypingData,
     UserUpdatedData,
     check_payload,
+    checked_post,
     event_from_message,
     listener_event,
     lookup_name,
@@ -123,6 +124,32 @@ def test_check_payload_passes_good_events() -> None:
     assert check_payload(ev) is None and ev.malformed is None
     assert ev.payload.post.message == POST["message"]
     assert check_payload(msg("some_future_event", {"x": 1})) is None
+
+
+@pytest.mark.parametrize(
+    ("post", "needle"),
+    [
+        (json.dumps({"id": "x"}), "not a Post"),  # JSON, but required fields missing
+        (" " + json.dumps(POST) + " x", "not JSON"),  # trailing data after the object
+        (json.dumps([POST]), "expected a JSON object"),
+        (json.dumps(POST) + "  ", None),  # whitespace around is fine (json.loads)
+    ],
+)
+def test_check_payload_post_fast_path_agrees_with_json_loads(post: str, needle: str | None) -> None:
+    reason = check_payload(msg("posted", {"post": post}))
+    assert reason is None if needle is None else (reason is not None and needle in reason)
+
+
+def test_check_payload_decodes_only_the_post_and_the_payload_reuses_it() -> None:
+    """Lazy: checking decodes the nested Post (it can fail) but builds no PostData; the
+    payload, when read, wraps that same Post (no second decode)."""
+    ev = msg("posted", {"post": json.dumps(POST)}, {"channel_id": CH})
+    assert check_payload(ev) is None
+    with pytest.raises(AttributeError):
+        ev._payload  # noqa: B018 - not built yet
+    post = checked_post(ev)
+    assert post is not None and post.id == POST["id"]
+    assert ev.payload.post is post
 
 
 def test_payload_is_decoded_once() -> None:
