@@ -185,8 +185,11 @@ class _DirectConnection(ClientConnection):
                     continue
                 if sink is None:
                     self._early.append(payload)
-                else:
-                    self._call(sink, payload)
+                    continue
+                try:
+                    sink(payload)
+                except BaseException as exc:  # kept for the reader, which raises it
+                    self._halt(exc)
             else:  # a control frame, as it came (unmasked, FIN, <= 125 bytes): websockets'
                 if opcode == OP_CLOSE:
                     self._halted = True  # no data after a close (RFC 6455, 5.5.1)
@@ -725,24 +728,58 @@ class AsyncListener:
                 for sub in self._subscribers:
                     sub.put_nowait(_STOP)
                 return
-            await self._run_handlers(event)
+            pending = self._start_handlers(event)
+            if pending is not None:
+                await pending
 
     async def _run_handlers(self, event: Event[Any]) -> None:
+        pending = self._start_handlers(event)
+        if pending is not None:
+            await pending
+
+    def _start_handlers(self, event: Event[Any]) -> Awaitable[None] | None:
+        """Admit ``event`` and run its handlers, in order: the plain ones here (no
+        coroutine per event); at the first that returns an awaitable, the rest is an
+        awaitable to await (returned; else None: all done)."""
         if not self._core.admit(event):
-            return
+            return None
         if event.malformed is not None:
             logger.warning("%s; delivered as a raw event (seq %s)", event.malformed, event.seq)
-        for h in self._handlers.for_event(event):
+        handlers = self._handlers.for_event(event)
+        for i, h in enumerate(handlers):
             try:
                 result = h(event)
-                if result is not None and inspect.isawaitable(result):
-                    await result
             except Exception:
-                logger.exception(
-                    "handler %s failed on %s event", getattr(h, "__qualname__", h), event.name
-                )
+                _handler_failed(h, event)
+                continue
+            if result is not None and inspect.isawaitable(result):
+                return self._finish_handlers(event, handlers, i, result)
         for sub in self._subscribers:
             sub.put_nowait(event)
+        return None
+
+    async def _finish_handlers(
+        self, event: Event[Any], handlers: list[_H], i: int, result: Awaitable[object]
+    ) -> None:
+        try:
+            await result
+        except Exception:
+            _handler_failed(handlers[i], event)
+        for h in handlers[i + 1 :]:
+            try:
+                more = h(event)
+                if more is not None and inspect.isawaitable(more):
+                    await more
+            except Exception:
+                _handler_failed(h, event)
+        for sub in self._subscribers:
+            sub.put_nowait(event)
+
+
+def _handler_failed(handler: object, event: Event[Any]) -> None:
+    logger.exception(
+        "handler %s failed on %s event", getattr(handler, "__qualname__", handler), event.name
+    )
 
 
 def _ssl_context(verify: bool | str | ssl.SSLContext) -> ssl.SSLContext:
