@@ -17,7 +17,12 @@ frames, waits and runs handlers.  ``websockets`` was chosen because it is asynci
 actively maintained, typed, and itself built on a sans-I/O protocol core; its protocol-level
 pings keep the socket alive and detect a dead peer (``ping_interval`` / ``ping_timeout``).
 
-One task reads the socket and feeds the core; another runs the handlers (sync or ``async``),
+``websockets`` dials, upgrades, sends, pings and closes; what the server sends after the
+handshake is cut into frames by :class:`~mattermost_ext.ws_core.FrameReader` and each message
+goes straight to the core (control frames go back to ``websockets``), which costs less than a
+message through its parser, assembler and ``recv()``.
+
+The transport's reads feed the core; a task runs the handlers (sync or ``async``),
 one event at a time and in order, so a handler may await an action's reply.  A failing
 handler is logged and the others still run.  Options are the thread driver's where they
 apply (``url``, ``token``, ``auth``, ``reconnect``, ``backoff``, ``resume``,

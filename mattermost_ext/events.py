@@ -19,8 +19,11 @@ An :class:`Event` is the envelope the server sends (``event``, ``data``,
   event: it reaches catch-all handlers and ``events()`` with
   :attr:`Event.malformed` saying why (``data`` is the raw dict).
 
-Building an event costs one small object; nothing is decoded that a handler
-does not read.
+Building an event costs one small object.  Before dispatching, the listeners
+check what can fail (:func:`check_payload`): for the post events that is the
+nested post, decoded into its ``Post`` (whose fields are themselves parsed on
+first read) and kept for the payload; the rest of the payload is built only
+when a handler reads ``event.payload``.
 """
 
 from __future__ import annotations

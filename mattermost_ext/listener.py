@@ -33,6 +33,9 @@ What it does on the wire (checked against the pinned server source):
   listener emits :attr:`ListenerEvent.MISSED_EVENTS` (see :meth:`Listener.catch_up`).
 - checks ``seq`` (events are numbered from 0, the ``hello``): a duplicate is
   dropped, a gap closes the socket and resumes from the expected number.
+- once authenticated, reads the socket in 64 KiB chunks and cuts them into frames
+  itself (:class:`~mattermost_ext.ws_core.FrameReader`; websocket-client dials,
+  upgrades, authenticates and sends), answering the server's pings and close.
 - sends an app-level ``ping`` action every ``ping_interval`` seconds; a
   socket on which nothing arrived within ``ping_timeout`` of a ping (while
   the listener was waiting on it) is dead and replaced.

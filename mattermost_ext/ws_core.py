@@ -22,6 +22,10 @@ A driver's life with the core::
                 case Resume(reason): ...       # close and reconnect at once (a seq gap)
     core.disconnected()                        # pending replies fail
 
+Below the core, :class:`FrameReader` cuts the bytes of a socket into WebSocket frames (RFC
+6455, server to client), sans I/O as well: both drivers read their socket in large chunks
+through it rather than frame by frame through their library.
+
 The guarantees the drivers document come from here: every ``posted`` event is admitted once
 and in server order across resumes; a gap the server cannot replay gives a
 ``MISSED_EVENTS`` event (then :meth:`ListenerCore.catch_up_events` fills it in order, and
