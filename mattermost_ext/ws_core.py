@@ -105,11 +105,23 @@ class ActionError(ListenerError):
 # -- actions ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Deliver:
-    """An event for the handlers (ask :meth:`ListenerCore.admit` right before running them)."""
+    """An event for the handlers (ask :meth:`ListenerCore.admit` right before running them).
 
-    event: Event[Any]
+    A slotted class rather than a frozen dataclass: one is made per event."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: Event[Any]) -> None:
+        self.event = event
+
+    def __repr__(self) -> str:
+        return f"Deliver({self.event!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Deliver) and other.event == self.event
+
+    __hash__ = None  # type: ignore[assignment]  # like the event
 
 
 @dataclass(frozen=True)
@@ -182,7 +194,6 @@ class ListenerCore:
     _hello_seen: bool = False
     _resuming: bool = False
     _recent_posts: deque[str] = field(default_factory=lambda: deque(maxlen=_RECENT_POSTS))
-    _recent_set: set[str] = field(default_factory=set)
     _caught_ids: set[str] = field(default_factory=set)
     _caught_until: float = 0.0
     _newest_created: int = 0
@@ -476,15 +487,12 @@ class ListenerCore:
         return True
 
     def _remember(self, post_id: str) -> None:
-        recent = self._recent_posts
-        if len(recent) == _RECENT_POSTS:
-            self._recent_set.discard(recent[0])
-        recent.append(post_id)
-        self._recent_set.add(post_id)
+        self._recent_posts.append(post_id)  # the oldest falls out (maxlen)
 
     def delivered_post_ids(self) -> set[str]:
-        """Ids of the recent posts delivered (the last 1024)."""
-        return set(self._recent_set)
+        """Ids of the recent posts delivered (the last 1024; a set made on demand: only a
+        catch-up asks, while every delivery remembers)."""
+        return set(self._recent_posts)
 
     def catch_up_since(self, missed: MissedEventsData | None) -> int:
         if missed is not None:
@@ -497,7 +505,7 @@ class ListenerCore:
         stream had no gap up to it, so those were made before the listener first connected:
         delivering them now would break the order); their live copies are not admitted for
         a while."""
-        delivered = self._recent_set
+        delivered = self.delivered_post_ids()
         newest = self._newest_created
         fresh = [
             p
@@ -550,7 +558,10 @@ def _post_id(event: Event[Any]) -> tuple[str | None, int]:
         post_id = post.get("id")
         return (post_id if isinstance(post_id, str) else None), _int(post.get("create_at"))
     post_id = post.id
-    return (post_id if type(post_id) is str else None), _int(post.create_at)
+    created = post.create_at
+    return (post_id if type(post_id) is str else None), (
+        created if type(created) is int else _int(created)
+    )
 
 
 def _int(value: Any) -> int:
