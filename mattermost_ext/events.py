@@ -225,7 +225,7 @@ class Event(Generic[P]):
 
     __slots__ = (
         "_broadcast",
-        "_model",
+        "_checked",
         "_payload",
         "data",
         "malformed",
@@ -307,7 +307,7 @@ class Event(Generic[P]):
         return _str(self.data, "channel_id") or self.broadcast.channel_id
 
     _broadcast: Broadcast
-    _model: Any  # the nested model check_payload decoded (a Post), reused by the payload
+    _checked: Any  # the nested post check_payload decoded (its JSON object, or a Post)
     _payload: Any
 
 
@@ -323,7 +323,7 @@ _set_seq = _slot_setter("seq")
 _set_malformed = _slot_setter("malformed")
 _set_broadcast = _slot_setter("_broadcast")
 _set_payload = _slot_setter("_payload")
-_set_model = _slot_setter("_model")
+_set_checked = _slot_setter("_checked")
 
 
 def event_from_message(msg: Mapping[str, Any]) -> Event[Any]:
@@ -460,9 +460,11 @@ def _post_data(ev: Event[Any]) -> PostData:
             mentions = tuple(str(m) for m in decoded)
     set_online = d.get("set_online")
     try:
-        post = ev._model  # decoded by check_payload before dispatch
+        checked = ev._checked  # decoded by check_payload before dispatch
     except AttributeError:
         post = _to_model(str(ev.name), "post", "post", "Post", d.get("post"))
+    else:  # its JSON object, checked to make a Post; or the Post itself
+        post = _model("post", "Post").from_dict(checked) if type(checked) is dict else checked
     channel_id = ev.broadcast.channel_id or _str(d, "channel_id") or _post_channel_id(post)
     return PostData(
         post=post,
@@ -584,10 +586,12 @@ PAYLOAD_TYPES: Mapping[str, type] = {
 
 
 def _check_post(ev: Event[Any]) -> None:
-    """What can fail in a post event's payload, and nothing more: the nested post (kept for
-    the payload; the rest of :class:`PostData` is built when first read, and cannot fail).
-    The common case inline (this runs for every post event); anything unusual takes
-    :func:`_to_model`, which also says what is wrong."""
+    """What can fail in a post event's payload, and nothing more: that the nested post is a
+    JSON object ``Post.from_dict`` takes (the generated models fail there only on a missing
+    required field, and parse fields when read).  The decoded object is kept; the ``Post``
+    and the rest of :class:`PostData` are built when the payload is first read.  The common
+    case inline (this runs for every post event); anything unusual takes :func:`_to_model`,
+    which also says what is wrong."""
     raw = ev.data.get("post")
     if type(raw) is str:
         try:
@@ -595,14 +599,29 @@ def _check_post(ev: Event[Any]) -> None:
         except (StopIteration, ValueError):
             value, end = None, -1
         if end == len(raw) and type(value) is dict:
-            model = _MODELS.get("post.Post") or _model("post", "Post")
-            if model is not None:
-                try:
-                    _set_model(ev, model.from_dict(value))
-                    return
-                except Exception:  # _to_model below says what is wrong
-                    pass
-    _set_model(ev, _to_model(str(ev.name), "post", "post", "Post", raw))
+            required = _POST_REQUIRED or _post_required()
+            if required is not None and value.keys() >= required:
+                _set_checked(ev, value)
+                return
+    _set_checked(ev, _to_model(str(ev.name), "post", "post", "Post", raw))
+
+
+_POST_REQUIRED: frozenset[str] | None = None
+
+
+def _post_required() -> frozenset[str] | None:
+    """The required fields of the generated ``Post`` (``None``: unknown, then every check
+    builds the model)."""
+    global _POST_REQUIRED
+    try:
+        module = importlib.import_module("mattermost_api.models.post")
+    except ImportError:  # pragma: no cover - the generated package ships with this one
+        return None
+    required = getattr(module, "_REQUIRED_SET", None)
+    if isinstance(required, frozenset):
+        _POST_REQUIRED = required
+        return required
+    return None  # pragma: no cover - a generator without the lazy models' template
 
 
 def _check_decoded(ev: Event[Any]) -> None:
@@ -648,13 +667,16 @@ def check_payload(ev: Event[Any]) -> str | None:
     return reason
 
 
-def checked_post(ev: Event[Any]) -> Post | None:
-    """The ``Post`` :func:`check_payload` decoded for a post event (``None``: not decoded,
-    or it did not parse)."""
+def checked_post_fields(ev: Event[Any]) -> tuple[Any, Any] | None:
+    """``(id, create_at)`` of the post :func:`check_payload` decoded for a post event, as
+    sent (``None``: not checked, or it did not parse)."""
     try:
-        return cast("Post", ev._model)
+        checked = ev._checked
     except AttributeError:
         return None
+    if type(checked) is dict:
+        return checked.get("id"), checked.get("create_at")
+    return checked.id, checked.create_at
 
 
 def listener_event(name: ListenerEvent, payload: Any) -> Event[Any]:

@@ -51,7 +51,7 @@ from mattermost_ext.events import (
     ListenerEvent,
     MissedEventsData,
     check_payload,
-    checked_post,
+    checked_post_fields,
     listener_event,
 )
 
@@ -281,8 +281,59 @@ class ListenerCore:
         """One frame in, actions out.  Never raises: a frame that cannot be used is logged
         and skipped."""
         out: list[Action] = []
-        try:
-            self._receive(raw, out)
+        try:  # one function, not two: this runs for every frame
+            try:
+                text = raw.decode() if isinstance(raw, bytes) else raw
+                msg, end = _scan_once(text, 0)
+                if end != len(text) and text[end:].strip():
+                    raise ValueError("trailing data")
+            except (ValueError, StopIteration):  # also UnicodeDecodeError; leading whitespace
+                # is retried; StopIteration: the scanner found no JSON value at the start
+                try:
+                    msg = json.loads(raw)
+                except ValueError:
+                    logger.warning("skipped a malformed frame (%d bytes, not JSON)", len(raw))
+                    return out
+            if type(msg) is not dict:
+                logger.warning("skipped a frame that is not a JSON object")
+                return out
+            name = msg.get("event")
+            if name is None:
+                self._reply(msg, out)
+                return out
+            seq = msg.get("seq")
+            if seq == self.next_seq and type(seq) is int and type(name) is str and name != "hello":
+                self.next_seq = seq + 1
+            elif type(name) is not str:
+                logger.warning("skipped an event whose name is not a string")
+                return out
+            elif name == "hello":
+                if self._duplicate_hello(msg, seq):
+                    logger.debug("dropped a repeated hello (seq %s)", seq)
+                    return out
+                self._hello(msg, seq, out)
+            elif type(seq) is not int:
+                logger.warning("skipped a %r event without a valid seq", name)
+                return out
+            elif seq < self.next_seq:
+                logger.debug("dropped duplicate event seq %d (%s)", seq, name)
+                return out
+            else:
+                out.append(
+                    Resume(f"sequence gap: expected {self.next_seq}, got {seq}", self.next_seq, seq)
+                )
+                return out
+            self.last_event_at = self.clock()
+            data = msg.get("data")
+            if type(data) is not dict:
+                data = {}
+            event: Event[Any] = Event(_EVENT_NAMES.get(name, name), data, msg.get("broadcast"), seq)
+            if self._backlog is not None:
+                self._backlog.append(event)
+            else:
+                out.append(Deliver(event))
+            if self._handshake is not None:
+                self._maybe_authenticated(out)
         except Exception as exc:  # a bug here must not become the read loop's
             logger.warning(
                 "skipped a frame (%d bytes) that could not be handled: %s",
@@ -290,60 +341,6 @@ class ListenerCore:
                 f"{type(exc).__name__}: {exc}",
             )
         return out
-
-    def _receive(self, raw: bytes | str, out: list[Action]) -> None:
-        try:
-            text = raw.decode() if isinstance(raw, bytes) else raw
-            msg, end = _scan_once(text, 0)
-            if end != len(text) and text[end:].strip():
-                raise ValueError("trailing data")
-        except (ValueError, StopIteration):  # also UnicodeDecodeError; leading whitespace
-            # is retried; StopIteration: the scanner found no JSON value at the start
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                logger.warning("skipped a malformed frame (%d bytes, not JSON)", len(raw))
-                return
-        if type(msg) is not dict:
-            logger.warning("skipped a frame that is not a JSON object")
-            return
-        name = msg.get("event")
-        if name is None:
-            self._reply(msg, out)
-            return
-        seq = msg.get("seq")
-        if seq == self.next_seq and type(seq) is int and type(name) is str and name != "hello":
-            self.next_seq = seq + 1
-        elif type(name) is not str:
-            logger.warning("skipped an event whose name is not a string")
-            return
-        elif name == "hello":
-            if self._duplicate_hello(msg, seq):
-                logger.debug("dropped a repeated hello (seq %s)", seq)
-                return
-            self._hello(msg, seq, out)
-        elif type(seq) is not int:
-            logger.warning("skipped a %r event without a valid seq", name)
-            return
-        elif seq < self.next_seq:
-            logger.debug("dropped duplicate event seq %d (%s)", seq, name)
-            return
-        else:
-            out.append(
-                Resume(f"sequence gap: expected {self.next_seq}, got {seq}", self.next_seq, seq)
-            )
-            return
-        self.last_event_at = self.clock()
-        data = msg.get("data")
-        if type(data) is not dict:
-            data = {}
-        event: Event[Any] = Event(_EVENT_NAMES.get(name, name), data, msg.get("broadcast"), seq)
-        if self._backlog is not None:
-            self._backlog.append(event)
-        else:
-            out.append(Deliver(event))
-        if self._handshake is not None:
-            self._maybe_authenticated(out)
 
     def _emit(self, event: Event[Any], out: list[Action]) -> None:
         if self._backlog is not None:
@@ -474,7 +471,15 @@ class ListenerCore:
             return True
         check_payload(event)
         if event.name == _POSTED:
-            post_id, created = _post_id(event)
+            fields = checked_post_fields(event)
+            if fields is not None:  # the usual case inline (see _post_id)
+                post_id, created = fields
+                if type(post_id) is not str:
+                    post_id = None
+                if type(created) is not int:
+                    created = _int(created)
+            else:
+                post_id, created = _post_id(event)
             if post_id is not None:
                 if created > self._newest_created:
                     self._newest_created = created
@@ -483,7 +488,7 @@ class ListenerCore:
                         logger.debug("dropped live post %s already delivered by catch-up", post_id)
                         return False
                     self._caught_ids = set()
-                self._remember(post_id)
+                self._recent_posts.append(post_id)  # _remember
         return True
 
     def _remember(self, post_id: str) -> None:
@@ -543,11 +548,11 @@ def posted_event(post: Mapping[str, Any]) -> Event[Any]:
 
 
 def _post_id(event: Event[Any]) -> tuple[str | None, int]:
-    """The post's id and ``create_at`` (``None``, 0 when unreadable); from the post
+    """The post's id and ``create_at`` (``None``, 0 when unreadable); from what
     :func:`~mattermost_ext.events.check_payload` decoded when it parsed (no second JSON
-    decode, and the payload is not built for it)."""
-    post: Any = checked_post(event)
-    if post is None:
+    decode, and no model built for it)."""
+    fields = checked_post_fields(event)
+    if fields is None:
         raw = event.data.get("post")
         try:
             post = json.loads(raw) if isinstance(raw, str | bytes) else raw
@@ -555,13 +560,9 @@ def _post_id(event: Event[Any]) -> tuple[str | None, int]:
             return None, 0
         if not isinstance(post, dict):
             return None, 0
-        post_id = post.get("id")
-        return (post_id if isinstance(post_id, str) else None), _int(post.get("create_at"))
-    post_id = post.id
-    created = post.create_at
-    return (post_id if type(post_id) is str else None), (
-        created if type(created) is int else _int(created)
-    )
+        fields = post.get("id"), post.get("create_at")
+    post_id, created = fields
+    return (post_id if type(post_id) is str else None), _int(created)
 
 
 def _int(value: Any) -> int:

@@ -25,7 +25,7 @@ from mattermost_ext.events import (
     TypingData,
     UserUpdatedData,
     check_payload,
-    checked_post,
+    checked_post_fields,
     event_from_message,
     listener_event,
     lookup_name,
@@ -140,16 +140,35 @@ def test_check_payload_post_fast_path_agrees_with_json_loads(post: str, needle: 
     assert reason is None if needle is None else (reason is not None and needle in reason)
 
 
-def test_check_payload_decodes_only_the_post_and_the_payload_reuses_it() -> None:
-    """Lazy: checking decodes the nested Post (it can fail) but builds no PostData; the
-    payload, when read, wraps that same Post (no second decode)."""
+def test_check_payload_decodes_only_the_post_and_builds_nothing() -> None:
+    """Lazy: checking decodes the nested post (it can fail) but builds no Post and no
+    PostData; the payload, when read, has the post's fields."""
     ev = msg("posted", {"post": json.dumps(POST)}, {"channel_id": CH})
     assert check_payload(ev) is None
     with pytest.raises(AttributeError):
         ev._payload  # noqa: B018 - not built yet
-    post = checked_post(ev)
-    assert post is not None and post.id == POST["id"]
-    assert ev.payload.post is post
+    assert type(ev._checked) is dict  # the decoded JSON object, no model yet
+    assert checked_post_fields(ev) == (POST["id"], POST["create_at"])
+    assert ev.payload.post.id == POST["id"]
+
+
+@pytest.mark.parametrize("key", sorted(POST))
+def test_check_payload_flags_exactly_what_the_post_model_rejects(key: str) -> None:
+    """The check does not build a Post: for the post without each of its fields in turn,
+    it flags the event exactly when ``Post.from_dict`` raises (a required field)."""
+    from mattermost_api.models.post import Post
+
+    post = {k: v for k, v in POST.items() if k != key}
+    try:
+        Post.from_dict(post)
+        rejects = False
+    except Exception:
+        rejects = True
+    ev = msg("posted", {"post": json.dumps(post)})
+    reason = check_payload(ev)
+    assert (reason is not None) == rejects, (key, reason)
+    if not rejects:
+        assert ev.payload.post.message == post.get("message", ev.payload.post.message)
 
 
 def test_payload_is_decoded_once() -> None:
