@@ -615,20 +615,20 @@ class AsyncListener:
             await ws.close()
 
     @staticmethod
-    def _raise_stop(ws: _DirectConnection) -> None:
+    def _raise_stop(ws: _DirectConnection, *, normal_close_ok: bool = True) -> None:
         """Why the socket stopped: what the core decided (a resume, a rejection), broken
-        framing, or the close (nothing for a normal one)."""
+        framing, or the close (nothing for a normal one, when ``normal_close_ok``)."""
         if ws.stopped.done():
             raise ws.stopped.result()
         if ws.connection_lost_waiter.done():
             exc = ws.protocol.close_exc
-            if not isinstance(exc, websockets.ConnectionClosedOK):
+            if not (normal_close_ok and isinstance(exc, websockets.ConnectionClosedOK)):
                 raise exc
 
     async def _authenticate(self, ws: _DirectConnection) -> None:
         first = self._core.start_authentication(self.__token)
         ws.deliver_to(self._act)  # every frame after the handshake goes to the core
-        self._raise_stop(ws)
+        self._raise_stop(ws, normal_close_ok=False)
         await ws.send(json.dumps(first, separators=(",", ":")))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.connect_timeout
@@ -654,8 +654,8 @@ class AsyncListener:
                 )
             finally:
                 up.cancel()
-            if not self._up:
-                self._raise_stop(ws)
+            if not self._up:  # a close before the authentication is an error, even a clean one
+                self._raise_stop(ws, normal_close_ok=False)
 
     async def _check_token(self) -> None:
         import httpx

@@ -8,6 +8,7 @@ import asyncio
 import json
 import struct
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -185,3 +186,36 @@ def test_broken_framing_reconnects(driver: str) -> None:
     finally:
         server.stop()
     assert len(server.connections) >= 2
+
+
+@pytest.mark.parametrize("driver", ["thread", "asyncio"])
+def test_clean_close_during_authentication_fails_fast(driver: str) -> None:
+    """A close frame (1000) before the authentication is done is a failed attempt at once,
+    not a wait until connect_timeout (nor a busy loop)."""
+    from mattermost_ext.listener import ConnectionFailedError
+
+    def handle(conn: WSConn) -> None:
+        conn.recv_json()
+        conn.close(1000)
+
+    server = FakeServer(handle)
+    options: dict[str, Any] = {"reconnect": False, "auth_check_after": None}
+    options["connect_timeout"] = 8.0
+    started = time.monotonic()
+    try:
+        with pytest.raises(ConnectionFailedError):
+            if driver == "thread":
+                Listener(server.url, TOKEN, **options).run_forever()
+            else:
+
+                async def main() -> None:
+                    alistener = AsyncListener(server.url, TOKEN, **options)
+                    try:
+                        await alistener.run_forever()
+                    finally:
+                        await alistener.close()
+
+                asyncio.run(main())
+    finally:
+        server.stop()
+    assert time.monotonic() - started < 4.0
