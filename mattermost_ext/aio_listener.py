@@ -677,7 +677,15 @@ class AsyncListener:
             )
 
     def _act(self, frame: str | bytes) -> None:
-        for action in self._core.receive(frame):
+        actions = self._core.receive(frame)
+        q = self._queue
+        if len(actions) == 1 and type(actions[0]) is Deliver and q is not None:
+            q.append(actions[0].event)  # the usual frame: _put inline
+            wakeup = self._wakeup
+            if wakeup is not None and not wakeup.done():
+                wakeup.set_result(None)
+            return
+        for action in actions:
             if type(action) is Deliver:
                 self._put(action.event)
             elif type(action) is Replied:
