@@ -25,6 +25,11 @@ class HandlerRegistry(Generic[H]):
         self._lock = threading.Lock()
         self._by_name: dict[str, list[H]] = {}
         self._catch_all: list[H] = []
+        self._for_name: dict[str, list[H]] = {}  # named + catch-all, rebuilt on change
+
+    def _rebuild(self) -> None:
+        catch_all = self._catch_all
+        self._for_name = {k: [*v, *catch_all] for k, v in self._by_name.items() if v}
 
     def add(self, name: str | None, handler: H) -> None:
         """``name``: an event name (any string); ``None``: every event."""
@@ -34,6 +39,7 @@ class HandlerRegistry(Generic[H]):
             else:
                 key = str(name)
                 self._by_name[key] = [*self._by_name.get(key, ()), handler]
+            self._rebuild()
 
     def remove(self, name: str | None, handler: H) -> None:
         with self._lock:
@@ -42,13 +48,11 @@ class HandlerRegistry(Generic[H]):
             else:
                 key = str(name)
                 self._by_name[key] = [h for h in self._by_name.get(key, ()) if h is not handler]
+            self._rebuild()
 
     def for_event(self, event: Event[Any]) -> list[H]:
-        """The handlers to run for ``event``, in order."""
-        catch_all = self._catch_all
+        """The handlers to run for ``event``, in order (a list nobody changes: the registry
+        replaces its lists instead of changing them)."""
         if event.malformed is not None:
-            return list(catch_all)
-        named = self._by_name.get(event.name)
-        if not named:
-            return catch_all
-        return [*named, *catch_all]
+            return self._catch_all
+        return self._for_name.get(event.name) or self._catch_all

@@ -17,7 +17,12 @@ frames, waits and runs handlers.  ``websockets`` was chosen because it is asynci
 actively maintained, typed, and itself built on a sans-I/O protocol core; its protocol-level
 pings keep the socket alive and detect a dead peer (``ping_interval`` / ``ping_timeout``).
 
-One task reads the socket and feeds the core; another runs the handlers (sync or ``async``),
+``websockets`` dials, upgrades, sends, pings and closes; what the server sends after the
+handshake is cut into frames by :class:`~mattermost_ext.ws_core.FrameReader` and each message
+goes straight to the core (control frames go back to ``websockets``), which costs less than a
+message through its parser, assembler and ``recv()``.
+
+The transport's reads feed the core; a task runs the handlers (sync or ``async``),
 one event at a time and in order, so a handler may await an action's reply.  A failing
 handler is logged and the others still run.  Options are the thread driver's where they
 apply (``url``, ``token``, ``auth``, ``reconnect``, ``backoff``, ``resume``,
@@ -33,11 +38,13 @@ import json
 import logging
 import ssl
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, Literal, TypeAlias, TypeVar, overload
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.protocol import State
 
 from mattermost_ext._handlers import HandlerRegistry
 from mattermost_ext._ws_common import (
@@ -68,9 +75,13 @@ from mattermost_ext.events import (
     listener_event,
 )
 from mattermost_ext.ws_core import (
+    OP_BINARY,
+    OP_CLOSE,
     Authenticated,
     AuthenticationError,
     Deliver,
+    FrameError,
+    FrameReader,
     ListenerCore,
     ListenerError,
     NotConnectedError,
@@ -93,6 +104,101 @@ _STOP: Any = object()
 
 class _Resume(Exception):
     pass
+
+
+_MAX_MESSAGE = 16 * 1024 * 1024
+
+
+class _DirectConnection(ClientConnection):
+    """websockets' connection, except for what arrives after the handshake: the sans-I/O
+    :class:`~mattermost_ext.ws_core.FrameReader` cuts it into frames, and each text or
+    binary message goes straight to the listener's callback (:meth:`deliver_to`), without
+    websockets' parser, message assembler and one await per message, which cost more than
+    the listener itself.  Control frames are handed back to websockets (its parser stands
+    at a frame boundary, since it never saw a data frame), so pings, pongs (its keepalive:
+    the dead-socket detection), the closing handshake and the connection's state stay its.
+
+    A callback's exception (a resume, a rejected token) or broken framing stops the
+    delivery and is kept in :attr:`stopped` for the reader to raise."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head = b""  # the handshake response so far, until its blank line
+        self._reader: FrameReader | None = None
+        self._sink: Callable[[bytes], object] | None = None
+        self._early: list[bytes] = []  # messages that came before deliver_to
+        self._halted = False
+        self.stopped: asyncio.Future[BaseException] = self.loop.create_future()
+
+    def deliver_to(self, sink: Callable[[bytes], object]) -> None:
+        """From now on (and first the messages that came already) ``sink`` gets each
+        message, in order."""
+        self._sink = sink
+        early, self._early = self._early, []
+        for payload in early:
+            if self._halted:
+                return
+            self._call(sink, payload)
+
+    def _call(self, sink: Callable[[bytes], object], payload: bytes) -> None:
+        try:
+            sink(payload)
+        except BaseException as exc:  # kept for the reader, which raises it
+            self._halt(exc)
+
+    def _halt(self, exc: BaseException) -> None:
+        self._halted = True
+        if not self.stopped.done():
+            self.stopped.set_result(exc)
+
+    def _open(self) -> bool:
+        return self.protocol.state is State.OPEN
+
+    def data_received(self, data: bytes) -> None:
+        reader = self._reader
+        if reader is None:
+            if self.response is not None or self.protocol.state is not State.CONNECTING:
+                super().data_received(data)  # a refused upgrade's body, and so on
+                return
+            head = self._head + data
+            end = head.find(b"\r\n\r\n")
+            if end < 0:
+                self._head = head
+                super().data_received(data)
+                return
+            cut = end + 4 - len(self._head)  # where the response ends in data
+            self._head = b""
+            super().data_received(data[:cut])
+            data = data[cut:]
+            if not self._open():
+                if data:
+                    super().data_received(data)
+                return
+            reader = self._reader = FrameReader(_MAX_MESSAGE)
+            if not data:
+                return
+        try:
+            frames = reader.feed(data)
+        except FrameError as exc:
+            self._halt(websockets.WebSocketException(f"broken framing: {exc}"))
+            self.transport.abort()
+            return
+        sink = self._sink
+        for opcode, payload in frames:
+            if opcode <= OP_BINARY:
+                if self._halted:
+                    continue
+                if sink is None:
+                    self._early.append(payload)
+                    continue
+                try:
+                    sink(payload)
+                except BaseException as exc:  # kept for the reader, which raises it
+                    self._halt(exc)
+            else:  # a control frame, as it came (unmasked, FIN, <= 125 bytes): websockets'
+                if opcode == OP_CLOSE:
+                    self._halted = True  # no data after a close (RFC 6455, 5.5.1)
+                super().data_received(bytes((0x80 | opcode, len(payload))) + payload)
 
 
 class AsyncListener:
@@ -147,7 +253,8 @@ class AsyncListener:
         self._closing = False
         self._runner: asyncio.Task[None] | None = None
         self._dispatcher: asyncio.Task[None] | None = None
-        self._queue: asyncio.Queue[Any] | None = None
+        self._queue: deque[Any] | None = None  # events for the dispatcher, then _STOP
+        self._wakeup: asyncio.Future[None] | None = None  # the dispatcher waits on it
         self._connected: asyncio.Event | None = None
         self._stopped: asyncio.Event | None = None
         self.reconnects = 0
@@ -243,7 +350,7 @@ class AsyncListener:
         if self._runner is not None:
             raise ListenerError("listener already started")
         loop = asyncio.get_running_loop()
-        self._queue = asyncio.Queue()
+        self._queue = deque()
         self._connected = asyncio.Event()
         self._stopped = asyncio.Event()
         self._dispatcher = loop.create_task(self._dispatch_loop(), name="mattermost-dispatch")
@@ -484,8 +591,9 @@ class AsyncListener:
                 ping_interval=self.ping_interval,
                 ping_timeout=self.ping_timeout,
                 compression=None,
-                max_size=16 * 1024 * 1024,
+                max_size=_MAX_MESSAGE,
                 proxy=None,
+                create_connection=_DirectConnection,
                 ssl=_ssl_context(self._verify) if url.startswith("wss:") else None,
             )
         except websockets.InvalidStatus as exc:
@@ -493,23 +601,39 @@ class AsyncListener:
             if status in (401, 403):
                 raise AuthenticationError(f"upgrade refused: HTTP {status}") from None
             raise websockets.WebSocketException(f"upgrade refused: HTTP {status}") from None
+        assert isinstance(ws, _DirectConnection)
         self._ws = ws
         try:
             if self._closing:
                 return
             await self._authenticate(ws)
             logger.info("connected to %s (connection %s)", self.url, self.connection_id)
-            async for frame in ws:
-                self._act(frame)
+            stops: list[asyncio.Future[Any]] = [ws.stopped, ws.connection_lost_waiter]
+            await asyncio.wait(stops, return_when=asyncio.FIRST_COMPLETED)
+            self._raise_stop(ws)
         finally:
             await ws.close()
 
-    async def _authenticate(self, ws: ClientConnection) -> None:
+    @staticmethod
+    def _raise_stop(ws: _DirectConnection, *, normal_close_ok: bool = True) -> None:
+        """Why the socket stopped: what the core decided (a resume, a rejection), broken
+        framing, or the close (nothing for a normal one, when ``normal_close_ok``)."""
+        if ws.stopped.done():
+            raise ws.stopped.result()
+        if ws.connection_lost_waiter.done():
+            exc = ws.protocol.close_exc
+            if not (normal_close_ok and isinstance(exc, websockets.ConnectionClosedOK)):
+                raise exc
+
+    async def _authenticate(self, ws: _DirectConnection) -> None:
         first = self._core.start_authentication(self.__token)
+        ws.deliver_to(self._act)  # every frame after the handshake goes to the core
+        self._raise_stop(ws, normal_close_ok=False)
         await ws.send(json.dumps(first, separators=(",", ":")))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.connect_timeout
         check_at = None if self.auth_check_after is None else loop.time() + self.auth_check_after
+        assert self._connected is not None
         while not self._up:
             now = loop.time()
             if now >= deadline:
@@ -521,11 +645,17 @@ class AsyncListener:
                     await self._check_token()
                     continue
                 wait = min(wait, check_at - now)
+            up: asyncio.Future[Any] = asyncio.ensure_future(self._connected.wait())
             try:
-                frame = await asyncio.wait_for(ws.recv(), wait)
-            except TimeoutError:
-                continue
-            self._act(frame)
+                await asyncio.wait(
+                    [up, ws.stopped, ws.connection_lost_waiter],
+                    timeout=wait,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+            finally:
+                up.cancel()
+            if not self._up:  # a close before the authentication is an error, even a clean one
+                self._raise_stop(ws, normal_close_ok=False)
 
     async def _check_token(self) -> None:
         import httpx
@@ -547,7 +677,15 @@ class AsyncListener:
             )
 
     def _act(self, frame: str | bytes) -> None:
-        for action in self._core.receive(frame):
+        actions = self._core.receive(frame)
+        q = self._queue
+        if len(actions) == 1 and type(actions[0]) is Deliver and q is not None:
+            q.append(actions[0].event)  # the usual frame: _put inline
+            wakeup = self._wakeup
+            if wakeup is not None and not wakeup.done():
+                wakeup.set_result(None)
+            return
+        for action in actions:
             if type(action) is Deliver:
                 self._put(action.event)
             elif type(action) is Replied:
@@ -579,36 +717,82 @@ class AsyncListener:
         self._put(event)
 
     def _put(self, item: Any) -> None:
-        if self._queue is not None:
-            self._queue.put_nowait(item)
+        q = self._queue
+        if q is not None:
+            q.append(item)
+            wakeup = self._wakeup
+            if wakeup is not None and not wakeup.done():
+                wakeup.set_result(None)
 
     async def _dispatch_loop(self) -> None:
         assert self._queue is not None
         q = self._queue
+        loop = asyncio.get_running_loop()
         while True:
-            event = await q.get()
+            if not q:  # sleep until _put; the reader fills q a chunk of frames at a time
+                self._wakeup = loop.create_future()
+                try:
+                    await self._wakeup
+                finally:
+                    self._wakeup = None
+                continue
+            event = q.popleft()
             if event is _STOP:
                 for sub in self._subscribers:
                     sub.put_nowait(_STOP)
                 return
-            await self._run_handlers(event)
+            pending = self._start_handlers(event)
+            if pending is not None:
+                await pending
 
     async def _run_handlers(self, event: Event[Any]) -> None:
+        pending = self._start_handlers(event)
+        if pending is not None:
+            await pending
+
+    def _start_handlers(self, event: Event[Any]) -> Awaitable[None] | None:
+        """Admit ``event`` and run its handlers, in order: the plain ones here (no
+        coroutine per event); at the first that returns an awaitable, the rest is an
+        awaitable to await (returned; else None: all done)."""
         if not self._core.admit(event):
-            return
+            return None
         if event.malformed is not None:
             logger.warning("%s; delivered as a raw event (seq %s)", event.malformed, event.seq)
-        for h in self._handlers.for_event(event):
+        handlers = self._handlers.for_event(event)
+        for i, h in enumerate(handlers):
             try:
                 result = h(event)
-                if inspect.isawaitable(result):
-                    await result
             except Exception:
-                logger.exception(
-                    "handler %s failed on %s event", getattr(h, "__qualname__", h), event.name
-                )
+                _handler_failed(h, event)
+                continue
+            if result is not None and inspect.isawaitable(result):
+                return self._finish_handlers(event, handlers, i, result)
         for sub in self._subscribers:
             sub.put_nowait(event)
+        return None
+
+    async def _finish_handlers(
+        self, event: Event[Any], handlers: list[_H], i: int, result: Awaitable[object]
+    ) -> None:
+        try:
+            await result
+        except Exception:
+            _handler_failed(handlers[i], event)
+        for h in handlers[i + 1 :]:
+            try:
+                more = h(event)
+                if more is not None and inspect.isawaitable(more):
+                    await more
+            except Exception:
+                _handler_failed(h, event)
+        for sub in self._subscribers:
+            sub.put_nowait(event)
+
+
+def _handler_failed(handler: object, event: Event[Any]) -> None:
+    logger.exception(
+        "handler %s failed on %s event", getattr(handler, "__qualname__", handler), event.name
+    )
 
 
 def _ssl_context(verify: bool | str | ssl.SSLContext) -> ssl.SSLContext:

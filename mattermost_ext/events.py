@@ -19,8 +19,11 @@ An :class:`Event` is the envelope the server sends (``event``, ``data``,
   event: it reaches catch-all handlers and ``events()`` with
   :attr:`Event.malformed` saying why (``data`` is the raw dict).
 
-Building an event costs one small object; nothing is decoded that a handler
-does not read.
+Building an event costs one small object.  Before dispatching, the listeners
+check what can fail (:func:`check_payload`): for the post events that is the
+nested post, decoded into its ``Post`` (whose fields are themselves parsed on
+first read) and kept for the payload; the rest of the payload is built only
+when a handler reads ``event.payload``.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ def lookup_name(name: str) -> EventName | ListenerEvent | str:
 
 
 _MODELS: dict[str, Any] = {}
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _model(module: str, cls: str) -> Any:
@@ -127,7 +131,19 @@ class PayloadError(MattermostError, ValueError):
 def _to_model(event: str, field: str, module: str, cls: str, raw: Any) -> Any:
     """``raw`` (a dict or a JSON string of one) as the generated model ``cls``; else
     :class:`PayloadError`."""
-    if isinstance(raw, str | bytes):
+    if type(raw) is str:
+        try:  # json.loads without its Python layers (this runs for every post event)
+            value, end = _scan_once(raw, 0)
+        except (StopIteration, ValueError):  # no value at the start; a broken one
+            value, end = None, -1
+        if end == len(raw):
+            raw = value
+        else:  # leading or trailing whitespace, trailing data, not JSON: the slow path
+            try:
+                raw = json.loads(raw)
+            except ValueError as exc:
+                raise PayloadError(event, field, f"not JSON ({exc})") from None
+    elif isinstance(raw, str | bytes):
         try:
             raw = json.loads(raw)
         except ValueError as exc:
@@ -207,7 +223,16 @@ class Event(Generic[P]):
     hot path of every frame, and this costs a third of a frozen dataclass's init.
     """
 
-    __slots__ = ("_broadcast", "_payload", "data", "malformed", "name", "raw_broadcast", "seq")
+    __slots__ = (
+        "_broadcast",
+        "_checked",
+        "_payload",
+        "data",
+        "malformed",
+        "name",
+        "raw_broadcast",
+        "seq",
+    )
 
     name: EventName | ListenerEvent | str
     data: RawData
@@ -282,6 +307,7 @@ class Event(Generic[P]):
         return _str(self.data, "channel_id") or self.broadcast.channel_id
 
     _broadcast: Broadcast
+    _checked: Any  # the nested post check_payload decoded (its JSON object, or a Post)
     _payload: Any
 
 
@@ -297,6 +323,7 @@ _set_seq = _slot_setter("seq")
 _set_malformed = _slot_setter("malformed")
 _set_broadcast = _slot_setter("_broadcast")
 _set_payload = _slot_setter("_payload")
+_set_checked = _slot_setter("_checked")
 
 
 def event_from_message(msg: Mapping[str, Any]) -> Event[Any]:
@@ -432,7 +459,12 @@ def _post_data(ev: Event[Any]) -> PostData:
         if isinstance(decoded, list):
             mentions = tuple(str(m) for m in decoded)
     set_online = d.get("set_online")
-    post = _to_model(str(ev.name), "post", "post", "Post", d.get("post"))
+    try:
+        checked = ev._checked  # decoded by check_payload before dispatch
+    except AttributeError:
+        post = _to_model(str(ev.name), "post", "post", "Post", d.get("post"))
+    else:  # its JSON object, checked to make a Post; or the Post itself
+        post = _model("post", "Post").from_dict(checked) if type(checked) is dict else checked
     channel_id = ev.broadcast.channel_id or _str(d, "channel_id") or _post_channel_id(post)
     return PostData(
         post=post,
@@ -553,22 +585,79 @@ PAYLOAD_TYPES: Mapping[str, type] = {
 """Event name → payload type of ``Event.payload`` (others: the raw ``data`` dict)."""
 
 
+def _check_post(ev: Event[Any]) -> None:
+    """What can fail in a post event's payload, and nothing more: that the nested post is a
+    JSON object ``Post.from_dict`` takes (the generated models fail there only on a missing
+    required field, and parse fields when read).  The decoded object is kept; the ``Post``
+    and the rest of :class:`PostData` are built when the payload is first read.  The common
+    case inline (this runs for every post event); anything unusual takes :func:`_to_model`,
+    which also says what is wrong."""
+    raw = ev.data.get("post")
+    if type(raw) is str:
+        try:
+            value, end = _scan_once(raw, 0)
+        except (StopIteration, ValueError):
+            value, end = None, -1
+        if end == len(raw) and type(value) is dict:
+            required = _POST_REQUIRED or _post_required()
+            if required is not None and value.keys() >= required:
+                _set_checked(ev, value)
+                return
+    _set_checked(ev, _to_model(str(ev.name), "post", "post", "Post", raw))
+
+
+_POST_REQUIRED: frozenset[str] | None = None
+
+
+def _post_required() -> frozenset[str] | None:
+    """The required fields of the generated ``Post`` (``None``: unknown, then every check
+    builds the model)."""
+    global _POST_REQUIRED
+    try:
+        module = importlib.import_module("mattermost_api.models.post")
+    except ImportError:  # pragma: no cover - the generated package ships with this one
+        return None
+    required = getattr(module, "_REQUIRED_SET", None)
+    if isinstance(required, frozenset):
+        _POST_REQUIRED = required
+        return required
+    return None  # pragma: no cover - a generator without the lazy models' template
+
+
+def _check_decoded(ev: Event[Any]) -> None:
+    ev.payload  # noqa: B018 - decodes and caches
+
+
+_CHECKS: dict[str, Callable[[Event[Any]], None]] = {
+    name: _check_post if decoder is _post_data else _check_decoded
+    for name, decoder in _DECODERS.items()
+}
+
+
 def check_payload(ev: Event[Any]) -> str | None:
-    """Decode ``ev``'s payload now (it is cached); why it does not parse, or ``None``.
+    """Whether ``ev``'s payload parses: why not, or ``None``.  Decodes what can fail now
+    (for the post events only the nested ``Post``, which the payload then reuses; the
+    other payloads are small and decoded whole, cached); the typed payload itself is
+    still built on first access.
 
     Never raises: what a server sends cannot break the listener.  A ``broadcast`` that is
     not a JSON object is reported too (``ev.broadcast`` is then empty).
     """
     raw_broadcast = ev.raw_broadcast
-    if raw_broadcast is not None and not isinstance(raw_broadcast, Mapping):
+    if (
+        raw_broadcast is not None
+        and type(raw_broadcast) is not dict
+        and not isinstance(raw_broadcast, Mapping)
+    ):
         reason: str | None = (
             f"broadcast: expected a JSON object, got {type(raw_broadcast).__name__}"
         )
     else:
         reason = None
-    if _DECODERS.get(ev.name) is not None:
+    check = _CHECKS.get(ev.name)
+    if check is not None:
         try:
-            ev.payload  # noqa: B018 - decodes and caches
+            check(ev)
         except PayloadError as exc:
             reason = str(exc)
         except Exception as exc:  # a decoder bug must not reach the read loop either
@@ -576,6 +665,18 @@ def check_payload(ev: Event[Any]) -> str | None:
     if reason is not None:
         _set_malformed(ev, reason)
     return reason
+
+
+def checked_post_fields(ev: Event[Any]) -> tuple[Any, Any] | None:
+    """``(id, create_at)`` of the post :func:`check_payload` decoded for a post event, as
+    sent (``None``: not checked, or it did not parse)."""
+    try:
+        checked = ev._checked
+    except AttributeError:
+        return None
+    if type(checked) is dict:
+        return checked.get("id"), checked.get("create_at")
+    return checked.id, checked.create_at
 
 
 def listener_event(name: ListenerEvent, payload: Any) -> Event[Any]:

@@ -33,6 +33,9 @@ What it does on the wire (checked against the pinned server source):
   listener emits :attr:`ListenerEvent.MISSED_EVENTS` (see :meth:`Listener.catch_up`).
 - checks ``seq`` (events are numbered from 0, the ``hello``): a duplicate is
   dropped, a gap closes the socket and resumes from the expected number.
+- once authenticated, reads the socket in 64 KiB chunks and cuts them into frames
+  itself (:class:`~mattermost_ext.ws_core.FrameReader`; websocket-client dials,
+  upgrades, authenticates and sends), answering the server's pings and close.
 - sends an app-level ``ping`` action every ``ping_interval`` seconds; a
   socket on which nothing arrived within ``ping_timeout`` of a ping (while
   the listener was waiting on it) is dead and replaced.
@@ -77,10 +80,15 @@ from mattermost_ext.events import (
     listener_event,
 )
 from mattermost_ext.ws_core import (
+    OP_BINARY,
+    OP_CLOSE,
+    OP_PING,
     ActionError,
     Authenticated,
     AuthenticationError,
     Deliver,
+    FrameError,
+    FrameReader,
     ListenerCore,
     ListenerError,
     NotConnectedError,
@@ -154,6 +162,7 @@ class _Pending:
 
 
 _STOP: Any = object()
+_READ_CHUNK = 1 << 16
 
 
 # ---------------------------------------------------------------------------
@@ -803,26 +812,59 @@ class Listener:
             )
 
     def _read_loop(self, ws: websocket.WebSocket) -> None:
-        recv = ws.recv_data
+        """Read the socket in large chunks and cut them into frames with the sans-I/O
+        :class:`~mattermost_ext.ws_core.FrameReader` (websocket-client's ``recv`` reads
+        each frame with several small reads, which cost more than the listener itself).
+        websocket-client dialled, upgraded and authenticated; it never reads past the frame
+        it returns, so nothing is buffered in it by now.  Answers pings, and a close."""
+        sock = ws.sock
+        if sock is None:
+            raise websocket.WebSocketConnectionClosedException("socket is already closed")
+        recv = sock.recv
+        feed = FrameReader().feed
         act = self._act
         monotonic = time.monotonic
-        close_opcode = websocket.ABNF.OPCODE_CLOSE
         while True:
             self._recv_since = monotonic()
-            opcode, data = recv()
+            chunk = recv(_READ_CHUNK)
             self._recv_since = None
-            if opcode == close_opcode:
-                raise websocket.WebSocketConnectionClosedException(
-                    "closed by the server" + _close_reason(data)
-                )
-            act(data)
+            if not chunk:
+                raise websocket.WebSocketConnectionClosedException("connection closed")
+            try:
+                frames = feed(chunk)
+            except FrameError as exc:
+                raise websocket.WebSocketProtocolException(str(exc)) from None
+            for opcode, payload in frames:
+                if opcode <= OP_BINARY:  # text or binary (continuations come reassembled)
+                    act(payload)
+                elif opcode == OP_PING:
+                    self._control(ws, payload, websocket.ABNF.OPCODE_PONG)
+                elif opcode == OP_CLOSE:
+                    self._control(ws, payload[:2], websocket.ABNF.OPCODE_CLOSE)
+                    raise websocket.WebSocketConnectionClosedException(
+                        "closed by the server" + _close_reason(payload)
+                    )
+
+    def _control(self, ws: websocket.WebSocket, payload: bytes, opcode: int) -> None:
+        """A pong for a ping, or the close handshake's answer (best effort)."""
+        with contextlib.suppress(OSError, websocket.WebSocketException), self._send_lock:
+            ws.send(payload, opcode)
 
     def _act(self, raw: bytes | str) -> Authenticated | None:
         """One frame through the core, and what it asks for.  Raises only what the core
         decided: :class:`AuthenticationError` (rejected) or :class:`SequenceGapError` (a
         gap: resume)."""
+        core = self._core
+        event: Event[Any] | None = None
         with self._core_lock:
-            actions = self._core.receive(raw)
+            actions = core.receive(raw)
+            if len(actions) == 1 and type(actions[0]) is Deliver:  # the usual frame: one
+                event = actions[0].event  # lock for both, admitted right before handlers
+                if not core.admit(event):
+                    return None
+        if event is not None:
+            self._run_handlers(event)  # outside the lock: senders must not wait on handlers
+            return None
         up: Authenticated | None = None
         for action in actions:
             if type(action) is Deliver:
@@ -849,8 +891,10 @@ class Listener:
     def _dispatch(self, event: Event[Any]) -> None:
         with self._core_lock:
             admitted = self._core.admit(event)
-        if not admitted:
-            return
+        if admitted:
+            self._run_handlers(event)
+
+    def _run_handlers(self, event: Event[Any]) -> None:
         if event.malformed is not None:
             # typed handlers are promised a typed payload: this one goes to catch-all
             # handlers and events() only, flagged (event.malformed)

@@ -22,6 +22,10 @@ A driver's life with the core::
                 case Resume(reason): ...       # close and reconnect at once (a seq gap)
     core.disconnected()                        # pending replies fail
 
+Below the core, :class:`FrameReader` cuts the bytes of a socket into WebSocket frames (RFC
+6455, server to client), sans I/O as well: both drivers read their socket in large chunks
+through it rather than frame by frame through their library.
+
 The guarantees the drivers document come from here: every ``posted`` event is admitted once
 and in server order across resumes; a gap the server cannot replay gives a
 ``MISSED_EVENTS`` event (then :meth:`ListenerCore.catch_up_events` fills it in order, and
@@ -47,6 +51,7 @@ from mattermost_ext.events import (
     ListenerEvent,
     MissedEventsData,
     check_payload,
+    checked_post_fields,
     listener_event,
 )
 
@@ -65,8 +70,11 @@ __all__ = [
 
 logger = logging.getLogger("mattermost_ext.listener")
 
-_raw_decode = json.JSONDecoder().raw_decode
+# raw_decode without its Python wrapper (the C scanner; typeshed does not declare it)
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 NOT_AUTHENTICATED: Final = "api.web_socket_router.not_authenticated.app_error"
+_RECENT_POSTS: Final = 1024
+_POSTED: Final = EventName.POSTED
 CATCH_UP_DEDUPE_SECONDS: Final = 60.0
 """After a catch-up, live ``posted`` events of posts it delivered are dropped this long."""
 
@@ -97,11 +105,23 @@ class ActionError(ListenerError):
 # -- actions ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Deliver:
-    """An event for the handlers (ask :meth:`ListenerCore.admit` right before running them)."""
+    """An event for the handlers (ask :meth:`ListenerCore.admit` right before running them).
 
-    event: Event[Any]
+    A slotted class rather than a frozen dataclass: one is made per event."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: Event[Any]) -> None:
+        self.event = event
+
+    def __repr__(self) -> str:
+        return f"Deliver({self.event!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Deliver) and other.event == self.event
+
+    __hash__ = None  # type: ignore[assignment]  # like the event
 
 
 @dataclass(frozen=True)
@@ -173,8 +193,7 @@ class ListenerCore:
     _backlog: list[Event[Any]] | None = None
     _hello_seen: bool = False
     _resuming: bool = False
-    _recent_posts: deque[str] = field(default_factory=lambda: deque(maxlen=1024))
-    _recent_set: set[str] = field(default_factory=set)
+    _recent_posts: deque[str] = field(default_factory=lambda: deque(maxlen=_RECENT_POSTS))
     _caught_ids: set[str] = field(default_factory=set)
     _caught_until: float = 0.0
     _newest_created: int = 0
@@ -262,8 +281,59 @@ class ListenerCore:
         """One frame in, actions out.  Never raises: a frame that cannot be used is logged
         and skipped."""
         out: list[Action] = []
-        try:
-            self._receive(raw, out)
+        try:  # one function, not two: this runs for every frame
+            try:
+                text = raw.decode() if isinstance(raw, bytes) else raw
+                msg, end = _scan_once(text, 0)
+                if end != len(text) and text[end:].strip():
+                    raise ValueError("trailing data")
+            except (ValueError, StopIteration):  # also UnicodeDecodeError; leading whitespace
+                # is retried; StopIteration: the scanner found no JSON value at the start
+                try:
+                    msg = json.loads(raw)
+                except ValueError:
+                    logger.warning("skipped a malformed frame (%d bytes, not JSON)", len(raw))
+                    return out
+            if type(msg) is not dict:
+                logger.warning("skipped a frame that is not a JSON object")
+                return out
+            name = msg.get("event")
+            if name is None:
+                self._reply(msg, out)
+                return out
+            seq = msg.get("seq")
+            if seq == self.next_seq and type(seq) is int and type(name) is str and name != "hello":
+                self.next_seq = seq + 1
+            elif type(name) is not str:
+                logger.warning("skipped an event whose name is not a string")
+                return out
+            elif name == "hello":
+                if self._duplicate_hello(msg, seq):
+                    logger.debug("dropped a repeated hello (seq %s)", seq)
+                    return out
+                self._hello(msg, seq, out)
+            elif type(seq) is not int:
+                logger.warning("skipped a %r event without a valid seq", name)
+                return out
+            elif seq < self.next_seq:
+                logger.debug("dropped duplicate event seq %d (%s)", seq, name)
+                return out
+            else:
+                out.append(
+                    Resume(f"sequence gap: expected {self.next_seq}, got {seq}", self.next_seq, seq)
+                )
+                return out
+            self.last_event_at = self.clock()
+            data = msg.get("data")
+            if type(data) is not dict:
+                data = {}
+            event: Event[Any] = Event(_EVENT_NAMES.get(name, name), data, msg.get("broadcast"), seq)
+            if self._backlog is not None:
+                self._backlog.append(event)
+            else:
+                out.append(Deliver(event))
+            if self._handshake is not None:
+                self._maybe_authenticated(out)
         except Exception as exc:  # a bug here must not become the read loop's
             logger.warning(
                 "skipped a frame (%d bytes) that could not be handled: %s",
@@ -271,55 +341,6 @@ class ListenerCore:
                 f"{type(exc).__name__}: {exc}",
             )
         return out
-
-    def _receive(self, raw: bytes | str, out: list[Action]) -> None:
-        try:
-            text = raw.decode() if isinstance(raw, bytes) else raw
-            msg, end = _raw_decode(text)
-            if end != len(text) and text[end:].strip():
-                raise ValueError("trailing data")
-        except ValueError:  # also UnicodeDecodeError; leading whitespace is retried
-            try:
-                msg = json.loads(raw)
-            except ValueError:
-                logger.warning("skipped a malformed frame (%d bytes, not JSON)", len(raw))
-                return
-        if type(msg) is not dict:
-            logger.warning("skipped a frame that is not a JSON object")
-            return
-        name = msg.get("event")
-        if name is None:
-            self._reply(msg, out)
-            return
-        seq = msg.get("seq")
-        if seq == self.next_seq and type(seq) is int and type(name) is str and name != "hello":
-            self.next_seq = seq + 1
-        elif type(name) is not str:
-            logger.warning("skipped an event whose name is not a string")
-            return
-        elif name == "hello":
-            if self._duplicate_hello(msg, seq):
-                logger.debug("dropped a repeated hello (seq %s)", seq)
-                return
-            self._hello(msg, seq, out)
-        elif type(seq) is not int:
-            logger.warning("skipped a %r event without a valid seq", name)
-            return
-        elif seq < self.next_seq:
-            logger.debug("dropped duplicate event seq %d (%s)", seq, name)
-            return
-        else:
-            out.append(
-                Resume(f"sequence gap: expected {self.next_seq}, got {seq}", self.next_seq, seq)
-            )
-            return
-        self.last_event_at = self.clock()
-        data = msg.get("data")
-        if type(data) is not dict:
-            data = {}
-        event: Event[Any] = Event(_EVENT_NAMES.get(name, name), data, msg.get("broadcast"), seq)
-        self._emit(event, out)
-        self._maybe_authenticated(out)
 
     def _emit(self, event: Event[Any], out: list[Action]) -> None:
         if self._backlog is not None:
@@ -449,27 +470,34 @@ class ListenerCore:
         if event.seq is None:
             return True
         check_payload(event)
-        if event.name == EventName.POSTED:
-            post_id, created = _post_id(event)
+        if event.name == _POSTED:
+            fields = checked_post_fields(event)
+            if fields is not None:  # the usual case inline (see _post_id)
+                post_id, created = fields
+                if type(post_id) is not str:
+                    post_id = None
+                if type(created) is not int:
+                    created = _int(created)
+            else:
+                post_id, created = _post_id(event)
             if post_id is not None:
-                self._newest_created = max(self._newest_created, created)
+                if created > self._newest_created:
+                    self._newest_created = created
                 if self._caught_ids and post_id in self._caught_ids:
                     if self.monotonic() <= self._caught_until:
                         logger.debug("dropped live post %s already delivered by catch-up", post_id)
                         return False
                     self._caught_ids = set()
-                self._remember(post_id)
+                self._recent_posts.append(post_id)  # _remember
         return True
 
     def _remember(self, post_id: str) -> None:
-        if len(self._recent_posts) == self._recent_posts.maxlen:
-            self._recent_set.discard(self._recent_posts[0])
-        self._recent_posts.append(post_id)
-        self._recent_set.add(post_id)
+        self._recent_posts.append(post_id)  # the oldest falls out (maxlen)
 
     def delivered_post_ids(self) -> set[str]:
-        """Ids of the recent posts delivered (the last 1024)."""
-        return set(self._recent_set)
+        """Ids of the recent posts delivered (the last 1024; a set made on demand: only a
+        catch-up asks, while every delivery remembers)."""
+        return set(self._recent_posts)
 
     def catch_up_since(self, missed: MissedEventsData | None) -> int:
         if missed is not None:
@@ -482,7 +510,7 @@ class ListenerCore:
         stream had no gap up to it, so those were made before the listener first connected:
         delivering them now would break the order); their live copies are not admitted for
         a while."""
-        delivered = self._recent_set
+        delivered = self.delivered_post_ids()
         newest = self._newest_created
         fresh = [
             p
@@ -520,20 +548,21 @@ def posted_event(post: Mapping[str, Any]) -> Event[Any]:
 
 
 def _post_id(event: Event[Any]) -> tuple[str | None, int]:
-    """The post's id and ``create_at`` (``None``, 0 when unreadable); from the decoded
-    payload when it parsed (no second JSON decode)."""
-    if event.malformed is None:
-        post = event.payload.post
-        return post.id, _int(post.create_at)
-    raw = event.data.get("post")
-    try:
-        post = json.loads(raw) if isinstance(raw, str | bytes) else raw
-    except ValueError:
-        return None, 0
-    if not isinstance(post, dict):
-        return None, 0
-    post_id = post.get("id")
-    return (post_id if isinstance(post_id, str) else None), _int(post.get("create_at"))
+    """The post's id and ``create_at`` (``None``, 0 when unreadable); from what
+    :func:`~mattermost_ext.events.check_payload` decoded when it parsed (no second JSON
+    decode, and no model built for it)."""
+    fields = checked_post_fields(event)
+    if fields is None:
+        raw = event.data.get("post")
+        try:
+            post = json.loads(raw) if isinstance(raw, str | bytes) else raw
+        except ValueError:
+            return None, 0
+        if not isinstance(post, dict):
+            return None, 0
+        fields = post.get("id"), post.get("create_at")
+    post_id, created = fields
+    return (post_id if type(post_id) is str else None), _int(created)
 
 
 def _int(value: Any) -> int:
@@ -545,3 +574,123 @@ def _error_text(msg: Mapping[str, Any]) -> str:
     if isinstance(err, dict):
         return f"{err.get('id', '')}: {err.get('message', '')}"
     return str(msg.get("status"))
+
+
+# -- RFC 6455 frames (server to client), sans I/O -----------------------------------------
+
+OP_CONT: Final = 0x0
+OP_TEXT: Final = 0x1
+OP_BINARY: Final = 0x2
+OP_CLOSE: Final = 0x8
+OP_PING: Final = 0x9
+OP_PONG: Final = 0xA
+
+
+class FrameError(ListenerError, ValueError):
+    """The server broke the WebSocket framing (RFC 6455): the socket cannot be used."""
+
+
+class FrameReader:
+    """WebSocket frames from a server, sans I/O: :meth:`feed` takes bytes as they arrive and
+    returns what completed, in order: ``(opcode, payload)`` for each message (text and binary
+    ones reassembled from their fragments) and each control frame (close, ping, pong; also
+    between the fragments of a message).  A driver reads its socket in large chunks and
+    feeds them here, instead of paying a library's per-frame reads.
+
+    No extension is negotiated, so reserved bits are an error, and so are a masked frame
+    (servers never mask), an unknown opcode, a fragmented or oversized (> 125 bytes) control
+    frame, a continuation without a message, or a new message inside a fragmented one: each
+    raises :class:`FrameError`, after which the reader is unusable (close the socket).
+    """
+
+    __slots__ = ("_buf", "_frag_op", "_frag_size", "_frags", "_need", "_parts", "_size", "max_size")
+
+    def __init__(self, max_size: int | None = None) -> None:
+        self.max_size = max_size  # of a message, reassembled (None: no limit)
+        self._frag_size = 0
+        self._buf = b""  # unparsed bytes
+        self._parts: list[bytes] = []  # bytes that came while a large frame is incomplete
+        self._size = 0  # len(_buf) + the parts' lengths
+        self._need = 0  # bytes the incomplete frame at the buffer's start needs in all
+        self._frag_op = 0  # opcode of the fragmented message in progress (0: none)
+        self._frags: list[bytes] = []
+
+    def feed(self, data: bytes) -> list[tuple[int, bytes]]:
+        """The messages and control frames ``data`` completes (often none)."""
+        if self._need:  # a frame known to be incomplete: gather until it is not
+            self._parts.append(data)
+            self._size += len(data)
+            if self._size < self._need:
+                return []
+            buf = self._buf + b"".join(self._parts)
+            self._parts = []
+        elif self._buf:
+            buf = self._buf + data
+        else:
+            buf = data
+        out: list[tuple[int, bytes]] = []
+        n = len(buf)
+        pos = 0
+        need = 0
+        while n - pos >= 2:
+            b0 = buf[pos]
+            b1 = buf[pos + 1]
+            length = b1 & 0x7F
+            if length < 126:
+                start = pos + 2
+            elif length == 126:
+                start = pos + 4
+                if start > n:
+                    break
+                length = (buf[pos + 2] << 8) | buf[pos + 3]
+            else:
+                start = pos + 10
+                if start > n:
+                    break
+                length = int.from_bytes(buf[pos + 2 : start], "big")
+            if b1 & 0x80:
+                raise FrameError("the server sent a masked frame")
+            if b0 & 0x70:
+                raise FrameError("the server set reserved bits (no extension was negotiated)")
+            if (
+                self.max_size is not None
+                and not b0 & 0x08
+                and length + self._frag_size > self.max_size
+            ):
+                raise FrameError(f"message too big (over {self.max_size} bytes)")
+            end = start + length
+            if end > n:
+                need = end - pos
+                break
+            opcode = b0 & 0x0F
+            payload = buf[start:end]
+            pos = end
+            if opcode in (OP_TEXT, OP_BINARY):
+                if self._frag_op:
+                    raise FrameError("a new message inside a fragmented one")
+                if b0 & 0x80:
+                    out.append((opcode, payload))
+                else:
+                    self._frag_op = opcode
+                    self._frags = [payload]
+                    self._frag_size = length
+            elif opcode == OP_CONT:
+                if not self._frag_op:
+                    raise FrameError("a continuation frame without a message")
+                self._frags.append(payload)
+                self._frag_size += length
+                if b0 & 0x80:
+                    out.append((self._frag_op, b"".join(self._frags)))
+                    self._frag_op = 0
+                    self._frags = []
+                    self._frag_size = 0
+            elif opcode in (OP_CLOSE, OP_PING, OP_PONG):
+                if not b0 & 0x80 or length > 125:
+                    raise FrameError("a fragmented or oversized control frame")
+                out.append((opcode, payload))
+            else:
+                raise FrameError(f"unknown opcode {opcode:#x}")
+        self._buf = buf[pos:] if pos else buf
+        self._size = n - pos
+        self._need = need
+        return out

@@ -25,6 +25,7 @@ from mattermost_ext.events import (
     TypingData,
     UserUpdatedData,
     check_payload,
+    checked_post_fields,
     event_from_message,
     listener_event,
     lookup_name,
@@ -123,6 +124,51 @@ def test_check_payload_passes_good_events() -> None:
     assert check_payload(ev) is None and ev.malformed is None
     assert ev.payload.post.message == POST["message"]
     assert check_payload(msg("some_future_event", {"x": 1})) is None
+
+
+@pytest.mark.parametrize(
+    ("post", "needle"),
+    [
+        (json.dumps({"id": "x"}), "not a Post"),  # JSON, but required fields missing
+        (" " + json.dumps(POST) + " x", "not JSON"),  # trailing data after the object
+        (json.dumps([POST]), "expected a JSON object"),
+        (json.dumps(POST) + "  ", None),  # whitespace around is fine (json.loads)
+    ],
+)
+def test_check_payload_post_fast_path_agrees_with_json_loads(post: str, needle: str | None) -> None:
+    reason = check_payload(msg("posted", {"post": post}))
+    assert reason is None if needle is None else (reason is not None and needle in reason)
+
+
+def test_check_payload_decodes_only_the_post_and_builds_nothing() -> None:
+    """Lazy: checking decodes the nested post (it can fail) but builds no Post and no
+    PostData; the payload, when read, has the post's fields."""
+    ev = msg("posted", {"post": json.dumps(POST)}, {"channel_id": CH})
+    assert check_payload(ev) is None
+    with pytest.raises(AttributeError):
+        ev._payload  # noqa: B018 - not built yet
+    assert type(ev._checked) is dict  # the decoded JSON object, no model yet
+    assert checked_post_fields(ev) == (POST["id"], POST["create_at"])
+    assert ev.payload.post.id == POST["id"]
+
+
+@pytest.mark.parametrize("key", sorted(POST))
+def test_check_payload_flags_exactly_what_the_post_model_rejects(key: str) -> None:
+    """The check does not build a Post: for the post without each of its fields in turn,
+    it flags the event exactly when ``Post.from_dict`` raises (a required field)."""
+    from mattermost_api.models.post import Post
+
+    post = {k: v for k, v in POST.items() if k != key}
+    try:
+        Post.from_dict(post)
+        rejects = False
+    except Exception:
+        rejects = True
+    ev = msg("posted", {"post": json.dumps(post)})
+    reason = check_payload(ev)
+    assert (reason is not None) == rejects, (key, reason)
+    if not rejects:
+        assert ev.payload.post.message == post.get("message", ev.payload.post.message)
 
 
 def test_payload_is_decoded_once() -> None:
