@@ -126,8 +126,8 @@ def fetch_posts_since(
     try:
 
         def get(path: str, params: Mapping[str, Any] | None = None) -> Any:
-            for _ in range(max_retries + 1):
-                r = http.get(api + path, params=params, headers=headers)
+            r = http.get(api + path, params=params, headers=headers)
+            for _ in range(max_retries):
                 if r.status_code != 429:
                     break
                 # Mattermost's limiter: X-RateLimit-Reset (seconds), else Retry-After.
@@ -137,6 +137,7 @@ def fetch_posts_since(
                 except ValueError:
                     delay = 1.0
                 time.sleep(min(max(delay, 0.1), 30.0))
+                r = http.get(api + path, params=params, headers=headers)
             r.raise_for_status()
             return r.json()
 

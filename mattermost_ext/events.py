@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast
 
+from mattermost_ext._json import fast_loads, loads
 from mattermost_ext.errors import MattermostError
 from mattermost_ext.event_names import EventName
 
@@ -101,7 +102,6 @@ def lookup_name(name: str) -> EventName | ListenerEvent | str:
 
 
 _MODELS: dict[str, Any] = {}
-_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _model(module: str, cls: str) -> Any:
@@ -131,21 +131,9 @@ class PayloadError(MattermostError, ValueError):
 def _to_model(event: str, field: str, module: str, cls: str, raw: Any) -> Any:
     """``raw`` (a dict or a JSON string of one) as the generated model ``cls``; else
     :class:`PayloadError`."""
-    if type(raw) is str:
-        try:  # json.loads without its Python layers (this runs for every post event)
-            value, end = _scan_once(raw, 0)
-        except (StopIteration, ValueError):  # no value at the start; a broken one
-            value, end = None, -1
-        if end == len(raw):
-            raw = value
-        else:  # leading or trailing whitespace, trailing data, not JSON: the slow path
-            try:
-                raw = json.loads(raw)
-            except ValueError as exc:
-                raise PayloadError(event, field, f"not JSON ({exc})") from None
-    elif isinstance(raw, str | bytes):
+    if isinstance(raw, str | bytes):
         try:
-            raw = json.loads(raw)
+            raw = loads(raw)
         except ValueError as exc:
             raise PayloadError(event, field, f"not JSON ({exc})") from None
     if not isinstance(raw, dict):
@@ -328,7 +316,7 @@ _set_checked = _slot_setter("_checked")
 
 def event_from_message(msg: Mapping[str, Any]) -> Event[Any]:
     """An :class:`Event` from a decoded server frame that has an ``event`` key."""
-    name = msg["event"]
+    name: str = msg["event"]
     data = msg.get("data")
     seq = msg.get("seq")
     return Event(
@@ -595,10 +583,10 @@ def _check_post(ev: Event[Any]) -> None:
     raw = ev.data.get("post")
     if type(raw) is str:
         try:
-            value, end = _scan_once(raw, 0)
-        except (StopIteration, ValueError):
-            value, end = None, -1
-        if end == len(raw) and type(value) is dict:
+            value = fast_loads(raw)
+        except ValueError:
+            value = None
+        if type(value) is dict:
             required = _POST_REQUIRED or _post_required()
             if required is not None and value.keys() >= required:
                 _set_checked(ev, value)

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from mattermost_ext._json import fast_loads
 from mattermost_ext.errors import MattermostError
 from mattermost_ext.event_names import EventName
 from mattermost_ext.events import _NAMES as _EVENT_NAMES
@@ -70,8 +71,6 @@ __all__ = [
 
 logger = logging.getLogger("mattermost_ext.listener")
 
-# raw_decode without its Python wrapper (the C scanner; typeshed does not declare it)
-_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 NOT_AUTHENTICATED: Final = "api.web_socket_router.not_authenticated.app_error"
 _RECENT_POSTS: Final = 1024
 _POSTED: Final = EventName.POSTED
@@ -283,12 +282,8 @@ class ListenerCore:
         out: list[Action] = []
         try:  # one function, not two: this runs for every frame
             try:
-                text = raw.decode() if isinstance(raw, bytes) else raw
-                msg, end = _scan_once(text, 0)
-                if end != len(text) and text[end:].strip():
-                    raise ValueError("trailing data")
-            except (ValueError, StopIteration):  # also UnicodeDecodeError; leading whitespace
-                # is retried; StopIteration: the scanner found no JSON value at the start
+                msg = fast_loads(raw)  # orjson: str or bytes as they came
+            except ValueError:  # also UnicodeDecodeError; what orjson refuses json may take
                 try:
                     msg = json.loads(raw)
                 except ValueError:

@@ -59,6 +59,10 @@ THREAD_BARE = "bare (skip_utf8_validation)"
 THREAD_LISTENER = "listener (decode + dispatch)"
 AIO_BARE = "asyncio bare (websockets loop)"
 AIO_LISTENER = "asyncio listener (decode + dispatch)"
+# The baselines decode with json.loads (the raw loop a user writes); the listeners decode
+# with orjson (a dependency).  These bare loops with orjson show what the decoder is worth.
+THREAD_BARE_ORJSON = "bare + orjson (info)"
+AIO_BARE_ORJSON = "asyncio bare + orjson (info)"
 TOKEN = "bench-token"
 Rate = tuple[float, float]  # events/s (wall clock), CPU seconds of this process per event
 
@@ -220,11 +224,20 @@ def serve(n: int) -> int:
         return 0
 
 
-def run_bare(url: str, n: int, *, skip_utf8: bool) -> Rate:
+def _loads(fast: bool) -> Callable[[Any], Any]:
+    """``json.loads`` (the baseline), or orjson's (what the listeners decode with)."""
+    if fast:
+        import orjson
+
+        return orjson.loads
+    return json.loads
+
+
+def run_bare(url: str, n: int, *, skip_utf8: bool, fast_json: bool = False) -> Rate:
     ws = websocket.create_connection(
         url.replace("http", "ws", 1) + "/api/v4/websocket", skip_utf8_validation=skip_utf8
     )
-    loads = json.loads
+    loads = _loads(fast_json)
     recv = ws.recv
     count = 0
     c0, t0 = time.process_time(), time.perf_counter()
@@ -261,14 +274,14 @@ def run_listener(url: str, n: int, *, read_payload: bool) -> Rate:
     return n / (state["t1"] - state["t0"]), (state["c1"] - state["c0"]) / n
 
 
-def run_aio_bare(url: str, n: int) -> Rate:
+def run_aio_bare(url: str, n: int, fast_json: bool = False) -> Rate:
     """The ``websockets`` library's own loop: ``async for msg in ws`` + ``json.loads``."""
     import asyncio
 
     from websockets.asyncio.client import connect
 
     async def go() -> Rate:
-        loads = json.loads
+        loads = _loads(fast_json)
         count = 0
         async with connect(
             url.replace("http", "ws", 1) + "/api/v4/websocket",
@@ -447,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
         ("listener + payload (Post model)", lambda: run_listener(server.url, n, read_payload=True)),
         (AIO_BARE, lambda: run_aio_bare(server.url, n)),
         (AIO_LISTENER, lambda: run_aio_listener(server.url, n)),
+        (THREAD_BARE_ORJSON, lambda: run_bare(server.url, n, skip_utf8=True, fast_json=True)),
+        (AIO_BARE_ORJSON, lambda: run_aio_bare(server.url, n, fast_json=True)),
     ]
     results: dict[str, list[Rate]] = {label: [] for label, _ in runners}
     pairs = ((THREAD_LISTENER, THREAD_BARE), (AIO_LISTENER, AIO_BARE))
@@ -478,6 +493,11 @@ def main(argv: list[str] | None = None) -> int:
             f"ratio {what}: {ratio:.2f}x (per-run min {min(runs):.2f}, max {max(runs):.2f}; "
             f"by CPU time {cpu_ratio:.2f}x); goal >= {GOAL}x: "
             f"{'met' if ratio >= GOAL else 'MISSED'}"
+        )
+    for listener, bare in ((THREAD_LISTENER, THREAD_BARE_ORJSON), (AIO_LISTENER, AIO_BARE_ORJSON)):
+        print(
+            f"  (info) {listener} / {bare}: {meds[listener][0] / meds[bare][0]:.2f}x "
+            f"(by CPU time {meds[bare][1] / meds[listener][1]:.2f}x)"
         )
     return 0
 
