@@ -105,7 +105,8 @@ def write_namespaces(document: dict[str, Any], package_dir: Path) -> int:
     module = env.get_template("namespace_module.py.jinja")
     aio = out / "aio"
     aio.mkdir()
-    (aio / "__init__.py").write_text('"""The asyncio flavour of each tag namespace (``amm.<tag>``)."""\n')
+    doc = '"""The asyncio flavour of each tag namespace (``amm.<tag>``)."""\n'
+    (aio / "__init__.py").write_text(doc)
     for tag in tags:
         (out / f"{tag.name}.py").write_text(module.render(tag=tag, package=package, flavour="sync"))
         (aio / f"{tag.name}.py").write_text(
