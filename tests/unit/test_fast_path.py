@@ -469,3 +469,49 @@ def test_absent_optional_and_deleted_fields() -> None:
     del built.message
     with pytest.raises(AttributeError, match="no attribute 'message'"):
         built.message  # noqa: B018
+
+
+def test_shape_cache_keeps_every_check() -> None:
+    """from_dict checks the required and the shadowing keys once per key tuple: a later
+    object with other keys is checked again, a shadowing object is never remembered, and
+    the cache stays bounded."""
+    from mattermost_api.models import Post
+    from mattermost_api.models import post as post_module
+    from mattermost_api.types import SHAPES_MAX, UNSET
+
+    raw = _one_post()
+    assert Post.from_dict(raw).message == raw["message"]
+    assert tuple(raw) in post_module._SHAPES
+    missing = {k: v for k, v in raw.items() if k != "user_id"}
+    for _ in range(2):
+        with pytest.raises(KeyError, match="user_id"):
+            Post.from_dict(missing)
+    raw.pop("file_ids", None)
+    shadow = {**raw, "to_dict": 1, "hashtag": "#x"}
+    for _ in range(2):  # the same keys twice: still the side-store path, never cached
+        post = Post.from_dict(shadow)
+        assert post["to_dict"] == 1 and post.to_dict() == shadow
+        assert post.hashtag == "#x" and post.message == raw["message"]
+        assert post.original_id == raw["original_id"] and post.file_ids is UNSET
+    assert tuple(shadow) not in post_module._SHAPES
+    for i in range(SHAPES_MAX + 10):
+        assert Post.from_dict({**raw, f"extra_{i}": i})[f"extra_{i}"] == i
+    assert len(post_module._SHAPES) <= SHAPES_MAX
+
+
+def test_absent_fields_read_unset_without_a_reader() -> None:
+    """Absent optional fields read as UNSET (the class default for fields read as they are,
+    a preset for the side-store ones) and none of them lands in to_dict or the extras."""
+    from mattermost_api.models import Post, PostMetadata
+    from mattermost_api.types import UNSET
+
+    raw = _one_post()
+    raw.pop("original_id")
+    post = Post.from_dict(raw)
+    assert post.original_id is UNSET and post.hashtag is UNSET and post.remote_id is UNSET
+    assert "original_id" not in vars(post)  # nothing stored for it
+    metadata = PostMetadata.from_dict({"reactions": [], "a_new_key": 1})
+    assert metadata.embeds is UNSET and metadata.files is UNSET and metadata.reactions == []
+    assert metadata.to_dict() == {"reactions": [], "a_new_key": 1}
+    assert metadata.additional_properties == {"a_new_key": 1}
+    assert post.to_dict() == raw and post.additional_properties == {}
