@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import Ctx, exercise
+from .harness import Ctx, SetupError, check, exercise, operations
 
 
 def _gm(c: Ctx) -> dict[str, Any]:
@@ -56,7 +56,22 @@ def get_public_channels_by_ids_for_team(c: Ctx) -> Any:
 
 @exercise("GetChannelMembersTimezones")
 def get_channel_members_timezones(c: Ctx) -> Any:
-    # a member with a manual timezone, so the answer is not empty (no timezone set: null)
+    # A channel whose one member has no timezone: the server answers null, not []
+    # (channel-timezones-nullable) ...
+    team_id, loner = c.team["id"], c.new_user()
+    c.http("POST", f"/teams/{team_id}/members", {"team_id": team_id, "user_id": loner["id"]})
+    client = c.new_user_client(loner)
+    name = c.uid("ch")
+    alone = c.http("POST", "/channels", {"team_id": team_id, "name": name,
+                                         "display_name": "Conf " + name, "type": "O"},
+                   client=client)
+    fresh = c.call("GetChannelMembersTimezones", channel_id=alone["id"])
+    if fresh.content.strip() != b"null":
+        raise SetupError(f"a channel without timezones answered {fresh.content[:80]!r}, not null")
+    problems = check(operations()["GetChannelMembersTimezones"], fresh)
+    if problems:
+        raise AssertionError(f"GetChannelMembersTimezones without timezones: {problems}")
+    # ... and a member with a manual timezone, so the items are checked too
     c.http("PUT", f"/users/{c.s.user_id}/patch", {"timezone": {
         "useAutomaticTimezone": "false", "manualTimezone": "Europe/Paris",
         "automaticTimezone": ""}})
