@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import Ctx, exercise, png_file
+from .harness import Ctx, SetupError, exercise, png_file
 
 # ----------------------------------------------------------------- webhooks
 
@@ -300,4 +300,13 @@ def register_oauth_client(c: Ctx) -> Any:
 
 @exercise("GetAuthorizedOAuthAppsForUser")
 def get_authorized_oauth_apps_for_user(c: Ctx) -> Any:
+    # the consent step of the OAuth flow: POST /oauth/authorize takes any API session
+    app = c.cached("oauth", lambda: _oauth_app(c))
+    httpx_client = c.admin.get_httpx_client()
+    answer = httpx_client.post(c.url + "/oauth/authorize", json={
+        "response_type": "code", "client_id": app["id"], "redirect_uri": app["callback_urls"][0],
+        "state": c.uid("s"), "scope": ""})
+    if answer.status_code != 200:
+        raise SetupError(f"set-up POST /oauth/authorize answered {answer.status_code}: "
+                         f"{answer.text[:200]}")
     return c.call("GetAuthorizedOAuthAppsForUser", user_id=c.s.admin_id)
