@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
-from .harness import Ctx, exercise, until_migrated
+from .harness import Ctx, SetupError, check, exercise, operations, until_migrated
 
 # ----------------------------------------------------------------- system
 
@@ -171,6 +172,19 @@ def get_storage_usage(c: Ctx) -> Any:
 
 @exercise("GetUsersForReporting")
 def get_users_for_reporting(c: Ctx) -> Any:
+    # A user saved without a timezone (PUT /users/{id} without one) is reported with
+    # timezone null (user-report-timezone-nullable) ...
+    u = c.new_user()
+    c.http("PUT", f"/users/{u['id']}", {"id": u["id"], "email": u["email"],
+                                        "username": u["username"]})
+    found = c.call("GetUsersForReporting", search_term=u["username"])
+    rows = json.loads(found.content)
+    if [row.get("timezone", "absent") for row in rows] != [None]:
+        raise SetupError(f"a user saved without timezone is reported as {found.content[:200]!r}")
+    problems = check(operations()["GetUsersForReporting"], found)
+    if problems:
+        raise AssertionError(f"GetUsersForReporting of a user without timezone: {problems}")
+    # ... and a page of users
     return c.call("GetUsersForReporting", page_size=20)
 
 
