@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import Ctx, exercise
+from .harness import Ctx, SetupError, check, exercise, operations
 
 
 def _gm(c: Ctx) -> dict[str, Any]:
-    return c.cached("gm", lambda: c.http("POST", "/channels/group",
-                                          [c.s.admin_id, c.s.user_id, c.user2["id"]]))
+    return c.cached(
+        "gm", lambda: c.http("POST", "/channels/group", [c.s.admin_id, c.s.user_id, c.user2["id"]])
+    )
 
 
 @exercise("GetAllChannels")
@@ -21,8 +22,10 @@ def get_all_channels(c: Ctx) -> Any:
 @exercise("CreateChannel")
 def create_channel(c: Ctx) -> Any:
     name = c.uid("ch")
-    return c.call("CreateChannel", body={"team_id": c.team["id"], "name": name,
-                                         "display_name": name, "type": "O"})
+    return c.call(
+        "CreateChannel",
+        body={"team_id": c.team["id"], "name": name, "display_name": name, "type": "O"},
+    )
 
 
 @exercise("CreateDirectChannel")
@@ -32,8 +35,7 @@ def create_direct_channel(c: Ctx) -> Any:
 
 @exercise("CreateGroupChannel")
 def create_group_channel(c: Ctx) -> Any:
-    return c.call("CreateGroupChannel", body=[c.s.admin_id, c.new_user()["id"],
-                                              c.new_user()["id"]])
+    return c.call("CreateGroupChannel", body=[c.s.admin_id, c.new_user()["id"], c.new_user()["id"]])
 
 
 @exercise("SearchAllChannels")
@@ -50,16 +52,41 @@ def search_group_channels(c: Ctx) -> Any:
 
 @exercise("GetPublicChannelsByIdsForTeam")
 def get_public_channels_by_ids_for_team(c: Ctx) -> Any:
-    return c.call("GetPublicChannelsByIdsForTeam", team_id=c.team["id"],
-                  body=[c.channel["id"]])
+    return c.call("GetPublicChannelsByIdsForTeam", team_id=c.team["id"], body=[c.channel["id"]])
 
 
 @exercise("GetChannelMembersTimezones")
 def get_channel_members_timezones(c: Ctx) -> Any:
-    # a member with a manual timezone, so the answer is not empty (no timezone set: null)
-    c.http("PUT", f"/users/{c.s.user_id}/patch", {"timezone": {
-        "useAutomaticTimezone": "false", "manualTimezone": "Europe/Paris",
-        "automaticTimezone": ""}})
+    # A channel whose one member has no timezone: the server answers null, not []
+    # (channel-timezones-nullable) ...
+    team_id, loner = c.team["id"], c.new_user()
+    c.http("POST", f"/teams/{team_id}/members", {"team_id": team_id, "user_id": loner["id"]})
+    client = c.new_user_client(loner)
+    name = c.uid("ch")
+    alone = c.http(
+        "POST",
+        "/channels",
+        {"team_id": team_id, "name": name, "display_name": "Conf " + name, "type": "O"},
+        client=client,
+    )
+    fresh = c.call("GetChannelMembersTimezones", channel_id=alone["id"])
+    if fresh.content.strip() != b"null":
+        raise SetupError(f"a channel without timezones answered {fresh.content[:80]!r}, not null")
+    problems = check(operations()["GetChannelMembersTimezones"], fresh)
+    if problems:
+        raise AssertionError(f"GetChannelMembersTimezones without timezones: {problems}")
+    # ... and a member with a manual timezone, so the items are checked too
+    c.http(
+        "PUT",
+        f"/users/{c.s.user_id}/patch",
+        {
+            "timezone": {
+                "useAutomaticTimezone": "false",
+                "manualTimezone": "Europe/Paris",
+                "automaticTimezone": "",
+            }
+        },
+    )
     return c.call("GetChannelMembersTimezones", channel_id=c.channel["id"])
 
 
@@ -71,9 +98,17 @@ def get_channel(c: Ctx) -> Any:
 @exercise("UpdateChannel")
 def update_channel(c: Ctx) -> Any:
     ch = c.new_channel()
-    return c.call("UpdateChannel", channel_id=ch["id"],
-                  body={"id": ch["id"], "name": ch["name"], "display_name": "Updated",
-                        "purpose": "p", "header": "h"})
+    return c.call(
+        "UpdateChannel",
+        channel_id=ch["id"],
+        body={
+            "id": ch["id"],
+            "name": ch["name"],
+            "display_name": "Updated",
+            "purpose": "p",
+            "header": "h",
+        },
+    )
 
 
 @exercise("DeleteChannel")
@@ -88,8 +123,7 @@ def patch_channel(c: Ctx) -> Any:
 
 @exercise("UpdateChannelPrivacy")
 def update_channel_privacy(c: Ctx) -> Any:
-    return c.call("UpdateChannelPrivacy", channel_id=c.new_channel()["id"],
-                  body={"privacy": "P"})
+    return c.call("UpdateChannelPrivacy", channel_id=c.new_channel()["id"], body={"privacy": "P"})
 
 
 @exercise("RestoreChannel")
@@ -102,8 +136,9 @@ def restore_channel(c: Ctx) -> Any:
 @exercise("MoveChannel")
 def move_channel(c: Ctx) -> Any:
     ch = c.new_channel()
-    return c.call("MoveChannel", channel_id=ch["id"],
-                  body={"team_id": c.new_team()["id"], "force": True})
+    return c.call(
+        "MoveChannel", channel_id=ch["id"], body={"team_id": c.new_team()["id"], "force": True}
+    )
 
 
 @exercise("GetChannelStats")
@@ -145,14 +180,14 @@ def get_deleted_channels_for_team(c: Ctx) -> Any:
 
 @exercise("AutocompleteChannelsForTeam")
 def autocomplete_channels_for_team(c: Ctx) -> Any:
-    return c.call("AutocompleteChannelsForTeam", team_id=c.team["id"],
-                  name=c.channel["name"][:4])
+    return c.call("AutocompleteChannelsForTeam", team_id=c.team["id"], name=c.channel["name"][:4])
 
 
 @exercise("AutocompleteChannelsForTeamForSearch")
 def autocomplete_channels_for_team_for_search(c: Ctx) -> Any:
-    return c.call("AutocompleteChannelsForTeamForSearch", team_id=c.team["id"],
-                  name=c.channel["name"][:4])
+    return c.call(
+        "AutocompleteChannelsForTeamForSearch", team_id=c.team["id"], name=c.channel["name"][:4]
+    )
 
 
 @exercise("SearchChannels")
@@ -167,8 +202,9 @@ def get_channel_by_name(c: Ctx) -> Any:
 
 @exercise("GetChannelByNameForTeamName")
 def get_channel_by_name_for_team_name(c: Ctx) -> Any:
-    return c.call("GetChannelByNameForTeamName", team_name=c.team["name"],
-                  channel_name=c.channel["name"])
+    return c.call(
+        "GetChannelByNameForTeamName", team_name=c.team["name"], channel_name=c.channel["name"]
+    )
 
 
 @exercise("GetChannelMembers")
@@ -184,8 +220,9 @@ def add_channel_member(c: Ctx) -> Any:
 
 @exercise("GetChannelMembersByIds")
 def get_channel_members_by_ids(c: Ctx) -> Any:
-    return c.call("GetChannelMembersByIds", channel_id=c.channel["id"],
-                  body=[c.s.admin_id, c.s.user_id])
+    return c.call(
+        "GetChannelMembersByIds", channel_id=c.channel["id"], body=[c.s.admin_id, c.s.user_id]
+    )
 
 
 @exercise("GetChannelMember")
@@ -202,22 +239,34 @@ def remove_user_from_channel(c: Ctx) -> Any:
 @exercise("UpdateChannelRoles")
 def update_channel_roles(c: Ctx) -> Any:
     ch = c.new_channel(members=(c.s.user_id,))
-    return c.call("UpdateChannelRoles", channel_id=ch["id"], user_id=c.s.user_id,
-                  body={"roles": "channel_user channel_admin"})
+    return c.call(
+        "UpdateChannelRoles",
+        channel_id=ch["id"],
+        user_id=c.s.user_id,
+        body={"roles": "channel_user channel_admin"},
+    )
 
 
 @exercise("UpdateChannelMemberSchemeRoles")
 def update_channel_member_scheme_roles(c: Ctx) -> Any:
     ch = c.new_channel(members=(c.s.user_id,))
-    return c.call("UpdateChannelMemberSchemeRoles", channel_id=ch["id"], user_id=c.s.user_id,
-                  body={"scheme_admin": True, "scheme_user": True})
+    return c.call(
+        "UpdateChannelMemberSchemeRoles",
+        channel_id=ch["id"],
+        user_id=c.s.user_id,
+        body={"scheme_admin": True, "scheme_user": True},
+    )
 
 
 @exercise("UpdateChannelNotifyProps")
 def update_channel_notify_props(c: Ctx) -> Any:
     ch = c.new_channel()
-    return c.call("UpdateChannelNotifyProps", channel_id=ch["id"], user_id=c.s.admin_id,
-                  body={"desktop": "mention", "mark_unread": "all"})
+    return c.call(
+        "UpdateChannelNotifyProps",
+        channel_id=ch["id"],
+        user_id=c.s.admin_id,
+        body={"desktop": "mention", "mark_unread": "all"},
+    )
 
 
 @exercise("ViewChannel")
@@ -260,23 +309,31 @@ def _cat_owner(c: Ctx) -> tuple[dict[str, Any], dict[str, Any], Any]:
 
 
 def _new_category(c: Ctx, u: dict[str, Any], t: dict[str, Any], client: Any) -> dict[str, Any]:
-    return c.http("POST", f"/users/{u['id']}/teams/{t['id']}/channels/categories",
-                  {"user_id": u["id"], "team_id": t["id"], "display_name": "Conf",
-                   "type": "custom"}, client=client)
+    return c.http(
+        "POST",
+        f"/users/{u['id']}/teams/{t['id']}/channels/categories",
+        {"user_id": u["id"], "team_id": t["id"], "display_name": "Conf", "type": "custom"},
+        client=client,
+    )
 
 
 @exercise("GetSidebarCategoriesForTeamForUser")
 def get_sidebar_categories(c: Ctx) -> Any:
-    return c.as_user("GetSidebarCategoriesForTeamForUser", user_id=c.s.user_id,
-                     team_id=c.team["id"])
+    return c.as_user(
+        "GetSidebarCategoriesForTeamForUser", user_id=c.s.user_id, team_id=c.team["id"]
+    )
 
 
 @exercise("CreateSidebarCategoryForTeamForUser")
 def create_sidebar_category(c: Ctx) -> Any:
     u, t, client = _cat_owner(c)
-    return c.call("CreateSidebarCategoryForTeamForUser", client=client, user_id=u["id"],
-                  team_id=t["id"], body={"user_id": u["id"], "team_id": t["id"],
-                                         "display_name": "Conf", "type": "custom"})
+    return c.call(
+        "CreateSidebarCategoryForTeamForUser",
+        client=client,
+        user_id=u["id"],
+        team_id=t["id"],
+        body={"user_id": u["id"], "team_id": t["id"], "display_name": "Conf", "type": "custom"},
+    )
 
 
 @exercise("UpdateSidebarCategoriesForTeamForUser")
@@ -284,31 +341,48 @@ def update_sidebar_categories(c: Ctx) -> Any:
     u, t, client = _cat_owner(c)
     cat = _new_category(c, u, t, client)
     cat["display_name"] = "Renamed"
-    return c.call("UpdateSidebarCategoriesForTeamForUser", client=client, user_id=u["id"],
-                  team_id=t["id"], body=[cat])
+    return c.call(
+        "UpdateSidebarCategoriesForTeamForUser",
+        client=client,
+        user_id=u["id"],
+        team_id=t["id"],
+        body=[cat],
+    )
 
 
 @exercise("GetSidebarCategoryOrderForTeamForUser")
 def get_sidebar_category_order(c: Ctx) -> Any:
-    return c.as_user("GetSidebarCategoryOrderForTeamForUser", user_id=c.s.user_id,
-                     team_id=c.team["id"])
+    return c.as_user(
+        "GetSidebarCategoryOrderForTeamForUser", user_id=c.s.user_id, team_id=c.team["id"]
+    )
 
 
 @exercise("UpdateSidebarCategoryOrderForTeamForUser")
 def update_sidebar_category_order(c: Ctx) -> Any:
     u, t, client = _cat_owner(c)
-    order = c.http("GET", f"/users/{u['id']}/teams/{t['id']}/channels/categories/order",
-                   client=client)
-    return c.call("UpdateSidebarCategoryOrderForTeamForUser", client=client, user_id=u["id"],
-                  team_id=t["id"], body=list(reversed(order)))
+    order = c.http(
+        "GET", f"/users/{u['id']}/teams/{t['id']}/channels/categories/order", client=client
+    )
+    return c.call(
+        "UpdateSidebarCategoryOrderForTeamForUser",
+        client=client,
+        user_id=u["id"],
+        team_id=t["id"],
+        body=list(reversed(order)),
+    )
 
 
 @exercise("GetSidebarCategoryForTeamForUser")
 def get_sidebar_category(c: Ctx) -> Any:
     u, t, client = _cat_owner(c)
     cat = _new_category(c, u, t, client)
-    return c.call("GetSidebarCategoryForTeamForUser", client=client, user_id=u["id"],
-                  team_id=t["id"], category_id=cat["id"])
+    return c.call(
+        "GetSidebarCategoryForTeamForUser",
+        client=client,
+        user_id=u["id"],
+        team_id=t["id"],
+        category_id=cat["id"],
+    )
 
 
 @exercise("UpdateSidebarCategoryForTeamForUser")
@@ -316,22 +390,35 @@ def update_sidebar_category(c: Ctx) -> Any:
     u, t, client = _cat_owner(c)
     cat = _new_category(c, u, t, client)
     cat["display_name"] = "Renamed"
-    return c.call("UpdateSidebarCategoryForTeamForUser", client=client, user_id=u["id"],
-                  team_id=t["id"], category_id=cat["id"], body=cat)
+    return c.call(
+        "UpdateSidebarCategoryForTeamForUser",
+        client=client,
+        user_id=u["id"],
+        team_id=t["id"],
+        category_id=cat["id"],
+        body=cat,
+    )
 
 
 @exercise("RemoveSidebarCategoryForTeamForUser")
 def remove_sidebar_category(c: Ctx) -> Any:
     u, t, client = _cat_owner(c)
     cat = _new_category(c, u, t, client)
-    return c.call("RemoveSidebarCategoryForTeamForUser", client=client, user_id=u["id"],
-                  team_id=t["id"], category_id=cat["id"])
+    return c.call(
+        "RemoveSidebarCategoryForTeamForUser",
+        client=client,
+        user_id=u["id"],
+        team_id=t["id"],
+        category_id=cat["id"],
+    )
 
 
 # ----------------------------------------------------------------- bookmarks
 
 
 def _bookmark(c: Ctx, channel_id: str) -> dict[str, Any]:
-    return c.http("POST", f"/channels/{channel_id}/bookmarks",
-                  {"display_name": "Conf link", "type": "link",
-                   "link_url": "https://example.com/"})
+    return c.http(
+        "POST",
+        f"/channels/{channel_id}/bookmarks",
+        {"display_name": "Conf link", "type": "link", "link_url": "https://example.com/"},
+    )

@@ -4,26 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from .harness import Ctx, exercise, png_file
+from .harness import Ctx, SetupError, exercise, png_file
 
 # ----------------------------------------------------------------- webhooks
 
 
 def _incoming(c: Ctx) -> dict[str, Any]:
-    return c.http("POST", "/hooks/incoming", {"channel_id": c.channel["id"],
-                                              "display_name": "conf", "description": "d"})
+    return c.http(
+        "POST",
+        "/hooks/incoming",
+        {"channel_id": c.channel["id"], "display_name": "conf", "description": "d"},
+    )
 
 
 def _outgoing(c: Ctx) -> dict[str, Any]:
-    return c.http("POST", "/hooks/outgoing", {
-        "team_id": c.team["id"], "channel_id": c.channel["id"], "display_name": "conf",
-        "trigger_words": ["conftrigger" + c.uid()], "callback_urls": ["http://127.0.0.1:9/x"]})
+    return c.http(
+        "POST",
+        "/hooks/outgoing",
+        {
+            "team_id": c.team["id"],
+            "channel_id": c.channel["id"],
+            "display_name": "conf",
+            "trigger_words": ["conftrigger" + c.uid()],
+            "callback_urls": ["http://127.0.0.1:9/x"],
+        },
+    )
 
 
 @exercise("CreateIncomingWebhook")
 def create_incoming_webhook(c: Ctx) -> Any:
-    return c.call("CreateIncomingWebhook", body={"channel_id": c.channel["id"],
-                                                 "display_name": "conf"})
+    return c.call(
+        "CreateIncomingWebhook", body={"channel_id": c.channel["id"], "display_name": "conf"}
+    )
 
 
 @exercise("GetIncomingWebhooks")
@@ -45,16 +57,30 @@ def delete_incoming_webhook(c: Ctx) -> Any:
 @exercise("UpdateIncomingWebhook")
 def update_incoming_webhook(c: Ctx) -> Any:
     h = _incoming(c)
-    return c.call("UpdateIncomingWebhook", hook_id=h["id"], body={
-        "id": h["id"], "channel_id": h["channel_id"], "display_name": "renamed",
-        "description": "d2"})
+    return c.call(
+        "UpdateIncomingWebhook",
+        hook_id=h["id"],
+        body={
+            "id": h["id"],
+            "channel_id": h["channel_id"],
+            "display_name": "renamed",
+            "description": "d2",
+        },
+    )
 
 
 @exercise("CreateOutgoingWebhook")
 def create_outgoing_webhook(c: Ctx) -> Any:
-    return c.call("CreateOutgoingWebhook", body={
-        "team_id": c.team["id"], "channel_id": c.channel["id"], "display_name": "conf",
-        "trigger_words": ["conftrig" + c.uid()], "callback_urls": ["http://127.0.0.1:9/x"]})
+    return c.call(
+        "CreateOutgoingWebhook",
+        body={
+            "team_id": c.team["id"],
+            "channel_id": c.channel["id"],
+            "display_name": "conf",
+            "trigger_words": ["conftrig" + c.uid()],
+            "callback_urls": ["http://127.0.0.1:9/x"],
+        },
+    )
 
 
 @exercise("GetOutgoingWebhooks")
@@ -76,9 +102,16 @@ def delete_outgoing_webhook(c: Ctx) -> Any:
 @exercise("UpdateOutgoingWebhook")
 def update_outgoing_webhook(c: Ctx) -> Any:
     h = _outgoing(c)
-    return c.call("UpdateOutgoingWebhook", hook_id=h["id"], body={
-        "id": h["id"], "channel_id": h["channel_id"], "display_name": "renamed",
-        "description": "d2"})
+    return c.call(
+        "UpdateOutgoingWebhook",
+        hook_id=h["id"],
+        body={
+            "id": h["id"],
+            "channel_id": h["channel_id"],
+            "display_name": "renamed",
+            "description": "d2",
+        },
+    )
 
 
 @exercise("RegenOutgoingHookToken")
@@ -90,16 +123,30 @@ def regen_outgoing_hook_token(c: Ctx) -> Any:
 
 
 def _command(c: Ctx, team_id: str | None = None) -> dict[str, Any]:
-    return c.http("POST", "/commands", {
-        "team_id": team_id or c.team["id"], "method": "P", "trigger": c.uid("cmd"),
-        "url": "http://127.0.0.1:9/cmd", "auto_complete": True})
+    return c.http(
+        "POST",
+        "/commands",
+        {
+            "team_id": team_id or c.team["id"],
+            "method": "P",
+            "trigger": c.uid("cmd"),
+            "url": "http://127.0.0.1:9/cmd",
+            "auto_complete": True,
+        },
+    )
 
 
 @exercise("CreateCommand")
 def create_command(c: Ctx) -> Any:
-    return c.call("CreateCommand", body={"team_id": c.team["id"], "method": "P",
-                                         "trigger": c.uid("cmd"),
-                                         "url": "http://127.0.0.1:9/cmd"})
+    return c.call(
+        "CreateCommand",
+        body={
+            "team_id": c.team["id"],
+            "method": "P",
+            "trigger": c.uid("cmd"),
+            "url": "http://127.0.0.1:9/cmd",
+        },
+    )
 
 
 @exercise("ListCommands")
@@ -115,8 +162,7 @@ def list_autocomplete_commands(c: Ctx) -> Any:
 
 @exercise("ListCommandAutocompleteSuggestions")
 def list_command_autocomplete_suggestions(c: Ctx) -> Any:
-    return c.call("ListCommandAutocompleteSuggestions", team_id=c.team["id"],
-                  user_input="/ec")
+    return c.call("ListCommandAutocompleteSuggestions", team_id=c.team["id"], user_input="/ec")
 
 
 @exercise("GetCommandById")
@@ -138,8 +184,7 @@ def delete_command(c: Ctx) -> Any:
 
 @exercise("MoveCommand")
 def move_command(c: Ctx) -> Any:
-    return c.call("MoveCommand", command_id=_command(c)["id"],
-                  body={"team_id": c.new_team()["id"]})
+    return c.call("MoveCommand", command_id=_command(c)["id"], body={"team_id": c.new_team()["id"]})
 
 
 @exercise("RegenCommandToken")
@@ -149,8 +194,9 @@ def regen_command_token(c: Ctx) -> Any:
 
 @exercise("ExecuteCommand")
 def execute_command(c: Ctx) -> Any:
-    return c.call("ExecuteCommand", body={"channel_id": c.channel["id"],
-                                          "command": "/echo conformance"})
+    return c.call(
+        "ExecuteCommand", body={"channel_id": c.channel["id"], "command": "/echo conformance"}
+    )
 
 
 # ----------------------------------------------------------------- bots
@@ -179,8 +225,11 @@ def get_bots(c: Ctx) -> Any:
 @exercise("PatchBot")
 def patch_bot(c: Ctx) -> Any:
     b = _bot(c)
-    return c.call("PatchBot", bot_user_id=b["user_id"],
-                  body={"username": b["username"], "description": "patched"})
+    return c.call(
+        "PatchBot",
+        bot_user_id=b["user_id"],
+        body={"username": b["username"], "description": "patched"},
+    )
 
 
 @exercise("GetBot")
@@ -214,8 +263,11 @@ def _bot_with_icon(c: Ctx) -> dict[str, Any]:
 @exercise("ConvertBotToUser")
 def convert_bot_to_user(c: Ctx) -> Any:
     b = _bot(c)
-    return c.call("ConvertBotToUser", bot_user_id=b["user_id"], body={
-        "email": b["username"] + "@example.com", "password": "Passw0rd!" + b["username"]})
+    return c.call(
+        "ConvertBotToUser",
+        bot_user_id=b["user_id"],
+        body={"email": b["username"] + "@example.com", "password": "Passw0rd!" + b["username"]},
+    )
 
 
 # ----------------------------------------------------------------- OAuth apps
@@ -227,25 +279,41 @@ def _oauth_ready(c: Ctx) -> None:
     def grant() -> None:
         role = c.http("GET", "/roles/name/system_admin")
         if "manage_oauth" not in role["permissions"]:
-            c.http("PUT", f"/roles/{role['id']}/patch",
-                   {"permissions": [*role["permissions"], "manage_oauth"]})
+            c.http(
+                "PUT",
+                f"/roles/{role['id']}/patch",
+                {"permissions": [*role["permissions"], "manage_oauth"]},
+            )
 
     c.cached("oauth-ready", grant)
 
 
 def _oauth_app(c: Ctx) -> dict[str, Any]:
     _oauth_ready(c)
-    return c.http("POST", "/oauth/apps", {
-        "name": c.uid("app"), "description": "conf", "callback_urls": ["http://127.0.0.1/cb"],
-        "homepage": "http://127.0.0.1/"})
+    return c.http(
+        "POST",
+        "/oauth/apps",
+        {
+            "name": c.uid("app"),
+            "description": "conf",
+            "callback_urls": ["http://127.0.0.1/cb"],
+            "homepage": "http://127.0.0.1/",
+        },
+    )
 
 
 @exercise("CreateOAuthApp")
 def create_oauth_app(c: Ctx) -> Any:
     _oauth_ready(c)
-    return c.call("CreateOAuthApp", body={
-        "name": c.uid("app"), "description": "conf", "callback_urls": ["http://127.0.0.1/cb"],
-        "homepage": "http://127.0.0.1/"})
+    return c.call(
+        "CreateOAuthApp",
+        body={
+            "name": c.uid("app"),
+            "description": "conf",
+            "callback_urls": ["http://127.0.0.1/cb"],
+            "homepage": "http://127.0.0.1/",
+        },
+    )
 
 
 @exercise("GetOAuthApps")
@@ -262,9 +330,17 @@ def get_oauth_app(c: Ctx) -> Any:
 @exercise("UpdateOAuthApp")
 def update_oauth_app(c: Ctx) -> Any:
     a = _oauth_app(c)
-    return c.call("UpdateOAuthApp", app_id=a["id"], body={
-        "id": a["id"], "name": "renamed", "description": "d2",
-        "callback_urls": a["callback_urls"], "homepage": a["homepage"]})
+    return c.call(
+        "UpdateOAuthApp",
+        app_id=a["id"],
+        body={
+            "id": a["id"],
+            "name": "renamed",
+            "description": "d2",
+            "callback_urls": a["callback_urls"],
+            "homepage": a["homepage"],
+        },
+    )
 
 
 @exercise("DeleteOAuthApp")
@@ -289,15 +365,39 @@ def get_authorization_server_metadata(c: Ctx) -> Any:
 
 @exercise("RegisterOAuthClient")
 def register_oauth_client(c: Ctx) -> Any:
-    c.cached("dcr", lambda: c.http("PUT", "/config/patch", {
-        "ServiceSettings": {"EnableDynamicClientRegistration": True}}))
+    c.cached(
+        "dcr",
+        lambda: c.http(
+            "PUT", "/config/patch", {"ServiceSettings": {"EnableDynamicClientRegistration": True}}
+        ),
+    )
     from mattermost_api import Client
 
     with Client(base_url=c.url) as anon:
-        return c.call("RegisterOAuthClient", client=anon, body={
-            "redirect_uris": ["http://127.0.0.1/cb"], "client_name": c.uid("dcr")})
+        return c.call(
+            "RegisterOAuthClient",
+            client=anon,
+            body={"redirect_uris": ["http://127.0.0.1/cb"], "client_name": c.uid("dcr")},
+        )
 
 
 @exercise("GetAuthorizedOAuthAppsForUser")
 def get_authorized_oauth_apps_for_user(c: Ctx) -> Any:
+    # the consent step of the OAuth flow: POST /oauth/authorize takes any API session
+    app = c.cached("oauth", lambda: _oauth_app(c))
+    httpx_client = c.admin.get_httpx_client()
+    answer = httpx_client.post(
+        c.url + "/oauth/authorize",
+        json={
+            "response_type": "code",
+            "client_id": app["id"],
+            "redirect_uri": app["callback_urls"][0],
+            "state": c.uid("s"),
+            "scope": "",
+        },
+    )
+    if answer.status_code != 200:
+        raise SetupError(
+            f"set-up POST /oauth/authorize answered {answer.status_code}: " f"{answer.text[:200]}"
+        )
     return c.call("GetAuthorizedOAuthAppsForUser", user_id=c.s.admin_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
-from .harness import Ctx, exercise, until_migrated
+from .harness import Ctx, SetupError, check, exercise, operations, until_migrated
 
 # ----------------------------------------------------------------- system
 
@@ -137,8 +138,10 @@ def is_allowed_to_upgrade_to_enterprise(c: Ctx) -> Any:
 
 @exercise("UpdateMarketplaceVisitedByAdmin")
 def update_marketplace_visited_by_admin(c: Ctx) -> Any:
-    return c.call("UpdateMarketplaceVisitedByAdmin", body={
-        "name": "FirstAdminVisitMarketplace", "value": "true"})
+    return c.call(
+        "UpdateMarketplaceVisitedByAdmin",
+        body={"name": "FirstAdminVisitMarketplace", "value": "true"},
+    )
 
 
 @exercise("GetMarketplaceVisitedByAdmin")
@@ -154,9 +157,15 @@ def get_ancillary_permissions_post(c: Ctx) -> Any:
 @exercise("SubmitPerformanceReport")
 def submit_performance_report(c: Ctx) -> Any:
     now = int(time.time() * 1000)
-    return c.call("SubmitPerformanceReport", body={
-        "version": "0.1.0", "start": now - 1000, "end": now,
-        "counters": [{"metric": "webapp_plugins_loaded", "value": 1, "timestamp": now}]})
+    return c.call(
+        "SubmitPerformanceReport",
+        body={
+            "version": "0.1.0",
+            "start": now - 1000,
+            "end": now,
+            "counters": [{"metric": "webapp_plugins_loaded", "value": 1, "timestamp": now}],
+        },
+    )
 
 
 @exercise("GetPostsUsage")
@@ -171,6 +180,20 @@ def get_storage_usage(c: Ctx) -> Any:
 
 @exercise("GetUsersForReporting")
 def get_users_for_reporting(c: Ctx) -> Any:
+    # A user saved without a timezone (PUT /users/{id} without one) is reported with
+    # timezone null (user-report-timezone-nullable) ...
+    u = c.new_user()
+    c.http(
+        "PUT", f"/users/{u['id']}", {"id": u["id"], "email": u["email"], "username": u["username"]}
+    )
+    found = c.call("GetUsersForReporting", search_term=u["username"])
+    rows = json.loads(found.content)
+    if [row.get("timezone", "absent") for row in rows] != [None]:
+        raise SetupError(f"a user saved without timezone is reported as {found.content[:200]!r}")
+    problems = check(operations()["GetUsersForReporting"], found)
+    if problems:
+        raise AssertionError(f"GetUsersForReporting of a user without timezone: {problems}")
+    # ... and a page of users
     return c.call("GetUsersForReporting", page_size=20)
 
 
@@ -253,8 +276,9 @@ def get_jobs_by_type(c: Ctx) -> Any:
 
 @exercise("UpdateJobStatus")
 def update_job_status(c: Ctx) -> Any:
-    return c.call("UpdateJobStatus", job_id=_job(c)["id"],
-                  body={"status": "canceled", "force": True})
+    return c.call(
+        "UpdateJobStatus", job_id=_job(c)["id"], body={"status": "canceled", "force": True}
+    )
 
 
 # ----------------------------------------------------------------- terms, brand, exports
@@ -263,10 +287,21 @@ def update_job_status(c: Ctx) -> Any:
 @exercise("ListImports")
 def list_imports(c: Ctx) -> Any:
     # an import file, uploaded through an upload session of type import
-    up = c.http("POST", "/uploads", {"type": "import", "filename": c.uid("imp") + ".zip",
-                                     "file_size": 5, "user_id": c.s.admin_id})
-    c.admin.get_httpx_client().post(f"/api/v4/uploads/{up['id']}", content=b"hello",
-                                    headers={"Content-Type": "application/octet-stream"})
+    up = c.http(
+        "POST",
+        "/uploads",
+        {
+            "type": "import",
+            "filename": c.uid("imp") + ".zip",
+            "file_size": 5,
+            "user_id": c.s.admin_id,
+        },
+    )
+    c.admin.get_httpx_client().post(
+        f"/api/v4/uploads/{up['id']}",
+        content=b"hello",
+        headers={"Content-Type": "application/octet-stream"},
+    )
     return c.call("ListImports")
 
 

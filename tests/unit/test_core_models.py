@@ -311,6 +311,39 @@ def minimal(name: str) -> dict[str, Any]:
     }
 
 
+# the Go file (server/public/model) of each struct whose json tags FIELDS lists
+GO_FILES = {
+    "User": "user.go",
+    "Post": "post.go",
+    "PostMetadata": "post_metadata.go",
+    "Channel": "channel.go",
+    "ChannelMember": "channel_member.go",
+    "Team": "team.go",
+    "TeamMember": "team_member.go",
+    "FileInfo": "file_info.go",
+    "Reaction": "reaction.go",
+    "Emoji": "emoji.go",
+    "Bot": "bot.go",
+    "IncomingWebhook": "incoming_webhook.go",
+    "OutgoingWebhook": "outgoing_webhook.go",
+    "Command": "command.go",
+    "CommandResponse": "command_response.go",
+    "UserAccessToken": "user_access_token.go",
+    "Preference": "preference.go",
+}
+NEVER_SENT = {"User": {"password", "mfa_secret"}}  # cleared by User.Sanitize
+
+
+@pytest.mark.parametrize("name", sorted(FIELDS))
+def test_field_lists_are_the_server_structs(name: str) -> None:
+    """FIELDS are facts: the json tags of the pinned server's structs, read from its source."""
+    from tests.unit.test_source_truth import go_module_root, go_struct_fields
+
+    source = (go_module_root(public=True) / "model" / GO_FILES[name]).read_text()
+    sent = set(go_struct_fields(source, name)) - {"-"} - NEVER_SENT.get(name, set())
+    assert sorted(FIELDS[name]) == sorted(sent)
+
+
 @pytest.mark.parametrize("name", sorted(FIELDS))
 def test_core_models_declare_every_field(name: str) -> None:
     missing = sorted(set(FIELDS[name]) - json_names(model(name)))

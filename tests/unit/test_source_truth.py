@@ -18,7 +18,8 @@ from tests.unit._spec import REPO
 STATUS = {"OK": "200", "Created": "201", "Accepted": "202", "NoContent": "204"}
 
 
-def server_source() -> Path:
+def go_module_root(public: bool = False) -> Path:
+    """The pinned server module (or its server/public module) in the Go module cache."""
     sys.path.insert(0, str(REPO / "scripts"))
     try:
         from gen_event_names import go_mod_cache
@@ -26,13 +27,29 @@ def server_source() -> Path:
         sys.path.pop(0)
     pin = json.loads((REPO / "spec" / "server.json").read_text())
     module = pin["module"].replace("M", "!m")  # Go's module-cache case encoding (none here)
-    root = go_mod_cache() / f"{module}@{pin['version']}"
+    version = pin["version"]
+    if public:
+        module = module.rsplit("/", 1)[0] + "/public"
+        version = pin["public_module"]["version"]
+    root = go_mod_cache() / f"{module}@{version}"
     if not root.is_dir():
         pytest.fail(
             f"the pinned server's source is not in the Go module cache ({root}): "
             "build the server once (python scripts/mmserver.py up)"
         )
-    return root / "channels" / "api4"
+    return root
+
+
+def server_source() -> Path:
+    return go_module_root() / "channels" / "api4"
+
+
+def go_struct_fields(source: str, struct: str) -> dict[str, str]:
+    """json name -> Go type of one struct's fields (facts read from the source)."""
+    match = re.search(rf"^type {struct} struct {{\n(.*?)^}}", source, re.S | re.M)
+    assert match, f"struct {struct} not found in the server source"
+    fields = re.findall(r'^\s*\w+\s+(\S+)\s+`[^`\n]*json:"([^",]+)', match.group(1), re.M)
+    return {name: kind for kind, name in fields}
 
 
 def handler(source: str, name: str) -> str:
@@ -95,3 +112,15 @@ def test_cpa_values_match_the_server_source(corrected: dict[str, Any]) -> None:
     assert documented(corrected, path, "get") == ("200", "map")
     schema = corrected["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
     assert schema["schema"]["additionalProperties"] is True
+
+
+def test_plugin_status_state_matches_the_server_source(corrected: dict[str, Any]) -> None:
+    # no plugin runs on the local server, so GET /plugins/statuses answers []: the state's
+    # type and values are checked against model.PluginStatus and its PluginState* constants
+    source = (go_module_root(public=True) / "model" / "plugin_status.go").read_text()
+    assert go_struct_fields(source, "PluginStatus")["state"] == "int"
+    states = {int(v) for v in re.findall(r"^\s*PluginState\w+\s*=\s*(\d+)", source, re.M)}
+    assert states, "no PluginState constants in the server source"
+    schema = corrected["components"]["schemas"]["PluginStatus"]["properties"]["state"]
+    assert schema["type"] == "integer"
+    assert set(schema["enum"]) == states
