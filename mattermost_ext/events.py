@@ -605,10 +605,12 @@ def _post_required() -> frozenset[str] | None:
         module = importlib.import_module("mattermost_api.models.post")
     except ImportError:  # pragma: no cover - the generated package ships with this one
         return None
-    required = getattr(module, "_REQUIRED_SET", None)
-    if isinstance(required, frozenset):
-        _POST_REQUIRED = required
-        return required
+    # the lazy models' template names them in `_REQUIRED` (a tuple; `_REQUIRED_SET` before);
+    # tests/unit/test_events.py checks the flag against Post.from_dict for every field
+    required = getattr(module, "_REQUIRED", None) or getattr(module, "_REQUIRED_SET", None)
+    if isinstance(required, tuple | frozenset) and all(type(n) is str for n in required):
+        _POST_REQUIRED = frozenset(required)
+        return _POST_REQUIRED
     return None  # pragma: no cover - a generator without the lazy models' template
 
 
