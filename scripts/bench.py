@@ -617,16 +617,24 @@ def bench_ws(quick: bool) -> list[Result | str]:
     except subprocess.TimeoutExpired:
         print("  scripts/bench_ws.py timed out")
         return []
-    line = next((x for x in proc.stdout.splitlines() if x.startswith("ratio")), "")
-    match = re.search(r"([\d.]+)x \(per-run min ([\d.]+), max ([\d.]+)\); goal >= ([\d.]+)", line)
-    if proc.returncode != 0 or not match:
+    pattern = re.compile(
+        r"ratio (.+?): ([\d.]+)x \(per-run min ([\d.]+), max ([\d.]+)[;)].*goal >= ([\d.]+)"
+    )
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("ratio")]
+    matches = [m for m in map(pattern.search, lines) if m]
+    if proc.returncode != 0 or not matches:
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
         print(f"  scripts/bench_ws.py gave no ratio (exit {proc.returncode}): {' | '.join(tail)}")
         return []
-    print(f"  bench_ws: {line}")
-    med, lo, hi, goal = (float(g) for g in match.groups())
-    result = Result("WebSocket listener / bare (bench_ws.py)", [lo, med, hi], goal, True)
-    return [result]
+    out: list[Result | str] = []
+    for line, match in zip(lines, matches, strict=False):
+        print(f"  bench_ws: {line}")
+        what = match.group(1)
+        med, lo, hi, goal = (float(g) for g in match.groups()[1:])
+        out.append(Result(f"WebSocket {what} (bench_ws.py)", [lo, med, hi], goal, True))
+    for info in (x for x in proc.stdout.splitlines() if x.strip().startswith("(info)")):
+        print(f"  bench_ws: {info.strip()}")
+    return out
 
 
 # ------------------------------------------------------------------ main ---
