@@ -124,6 +124,9 @@ class _Lazy:
     the client, or builds one and never sends, should not pay.  Thread-safe."""
 
     def __init__(self, factory: Callable[..., Any], options: dict[str, Any]) -> None:
+        proxy = options.get("proxy")
+        if proxy is not None and not isinstance(proxy, httpx.Proxy):
+            httpx.Proxy(proxy)  # a bad proxy URL fails here, when the client is built, as before
         self._factory = factory
         self._options = options
         self._built: Any = None

@@ -424,3 +424,11 @@ def test_environment_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
         assert mm._proxy is None
     with Mattermost("https://mm.example.com", TOKEN, proxy="http://other:1") as mm:
         assert mm._proxy == "http://other:1"
+
+
+def test_a_bad_proxy_fails_when_the_client_is_built() -> None:
+    """The httpx transport is built on the first request; its proxy is still checked at once."""
+    with pytest.raises(ValueError, match="proxy"):
+        Mattermost("https://chat.example.com", "t", proxy="ftp://proxy.example.com:21")
+    with pytest.raises(ValueError, match="proxy"):
+        AsyncMattermost("https://chat.example.com", "t", proxy="ftp://proxy.example.com:21")
