@@ -110,6 +110,12 @@ def _header_int(headers: Mapping[str, str], name: str, pick: Callable[..., int])
     value = headers.get(name)
     if value is None:
         return None
+    if "," not in value:  # the common case: one limiter, one figure
+        try:
+            number = int(value)
+        except ValueError:
+            return None
+        return number if number >= 0 else None
     numbers = []
     for part in value.split(","):
         try:
@@ -124,6 +130,7 @@ def _header_int(headers: Mapping[str, str], name: str, pick: Callable[..., int])
 
 _PREFIX: Final = "x-ratelimit-"
 _RAW_PREFIX: Final = _PREFIX.encode()
+_X: Final = (b"x", b"X")
 
 
 def _ratelimit_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -133,8 +140,18 @@ def _ratelimit_headers(headers: Mapping[str, str]) -> dict[str, str]:
     limiter."""
     found: dict[str, str] = {}
     if isinstance(headers, httpx.Headers):
+        # httpx keeps (name, lower-case name, value) byte triples: read those when present
+        triples = getattr(headers, "_list", None)
+        if isinstance(triples, list) and all(len(t) == 3 for t in triples[:1]):
+            for _, lower_name, raw_value in triples:
+                if lower_name[:12] == _RAW_PREFIX:
+                    name = lower_name.decode("latin-1")
+                    value = raw_value.decode(headers.encoding)
+                    found[name] = f"{found[name]}, {value}" if name in found else value
+            return found
         for raw_name, raw_value in headers.raw:
-            if raw_name[:12].lower() == _RAW_PREFIX:
+            # the first byte ("X" or "x") rules out most headers without building a string
+            if raw_name[:1] in _X and raw_name[:12].lower() == _RAW_PREFIX:
                 name = raw_name.decode("latin-1").lower()
                 value = raw_value.decode(headers.encoding)
                 found[name] = f"{found[name]}, {value}" if name in found else value
@@ -200,32 +217,49 @@ class RateLimiter:
     def reserve(self) -> Ticket:
         """A ticket for one request; then :meth:`wait_for` until it answers 0."""
         with self._lock:
-            number = self._next
-            self._next += 1
-            interval = self._pace()
-            if interval is not None and self._limit is not None:
-                earliest = self._clock() - (self._limit - 1) * interval
-                if self._slot(number, interval) < earliest:  # idle: the bucket refilled
-                    self._anchor_ticket, self._anchor_time = number, earliest
-            return Ticket(number)
+            return self._reserve()
 
     def wait_for(self, ticket: Ticket) -> float:
         """Seconds to sleep before asking again; ``0``: send now (the ticket is used)."""
         with self._lock:
-            now = self._clock()
-            if self._enabled is None:  # nothing known yet: one request finds out
-                if self._probe is None or self._probe == ticket.number:
-                    self._probe = ticket.number
-                    return self._go(ticket)
-                return _PROBE_NAP
-            interval = self._pace()
-            if not self._enabled or interval is None:
+            return self._wait(ticket)
+
+    def admit(self) -> tuple[Ticket, float]:
+        """:meth:`reserve` and the first :meth:`wait_for` at once (one turn of the lock: most
+        requests go at once); while the wait is above 0, call :meth:`wait_for` again."""
+        with self._lock:
+            ticket = self._reserve()
+            return ticket, self._wait(ticket)
+
+    def _reserve(self) -> Ticket:
+        number = self._next
+        self._next += 1
+        if self._enabled is False and not self._fixed:  # no limit shown: nothing to anchor
+            return Ticket(number)
+        interval = self._pace()
+        if interval is not None and self._limit is not None:
+            earliest = self._clock() - (self._limit - 1) * interval
+            if self._slot(number, interval) < earliest:  # idle: the bucket refilled
+                self._anchor_ticket, self._anchor_time = number, earliest
+        return Ticket(number)
+
+    def _wait(self, ticket: Ticket) -> float:
+        enabled = self._enabled
+        if enabled is None:  # nothing known yet: one request finds out
+            if self._probe is None or self._probe == ticket.number:
+                self._probe = ticket.number
                 return self._go(ticket)
-            wait = self._slot(ticket.number, interval) - now
-            if wait <= _SLACK:
-                return self._go(ticket)
-            place = max(0, ticket.number - self._frontier)
-            return min(wait, _MAX_NAP, _HEAD_NAP * (1 + place))
+            return _PROBE_NAP
+        if not enabled:
+            return self._go(ticket)
+        interval = self._pace()
+        if interval is None:
+            return self._go(ticket)
+        wait = self._slot(ticket.number, interval) - self._clock()
+        if wait <= _SLACK:
+            return self._go(ticket)
+        place = max(0, ticket.number - self._frontier)
+        return min(wait, _MAX_NAP, _HEAD_NAP * (1 + place))
 
     def _go(self, ticket: Ticket) -> float:
         self._frontier = max(self._frontier, ticket.number + 1)
@@ -243,6 +277,8 @@ class RateLimiter:
         mine = self._flying.pop(ticket.number, None)
         if mine is None:
             return self._in_flight
+        if not self._flying:  # the only request in flight
+            return 0
         return sum(1 for order in self._flying.values() if order > mine)
 
     def _slot(self, number: int, interval: float) -> float:
@@ -413,9 +449,10 @@ class RateLimitTransport(httpx.BaseTransport):
         self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        ticket = self.limiter.reserve()
-        while (wait := self.limiter.wait_for(ticket)) > 0:
+        ticket, wait = self.limiter.admit()
+        while wait > 0:
             self._sleep(wait)
+            wait = self.limiter.wait_for(ticket)
         try:
             response = self.inner.handle_request(request)
         except BaseException:
@@ -443,9 +480,10 @@ class AsyncRateLimitTransport(httpx.AsyncBaseTransport):
         self._sleep = sleep if sleep is not None else _asyncio_sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        ticket = self.limiter.reserve()
-        while (wait := self.limiter.wait_for(ticket)) > 0:
+        ticket, wait = self.limiter.admit()
+        while wait > 0:
             await self._sleep(wait)
+            wait = self.limiter.wait_for(ticket)
         try:
             response = await self.inner.handle_async_request(request)
         except BaseException:

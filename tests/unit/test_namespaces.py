@@ -132,6 +132,37 @@ def test_namespaces_are_lazy() -> None:
     assert not [m for m in loaded if m.startswith("mattermost_api.api.")]
 
 
+def test_namespace_is_kept_on_the_client_and_operations_imported_once() -> None:
+    """The second ``mm.users`` is a plain attribute read (the namespace sits in the client's
+    ``__dict__``); each operation's generated function is imported on its first call, kept
+    under its own name, and the next call uses the same function."""
+    from mattermost_api.namespaces import users as users_module
+
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        return httpx.Response(200, json=payloads.user())
+
+    with _answer(handler) as mm, _answer(handler) as other:
+        ns = mm.users
+        assert mm.__dict__["users"] is ns and mm.users is ns
+        assert other.users is not ns  # one namespace per client
+        users_module._OPERATIONS.pop("get_user", None)
+        mm.users.get_user("me")
+        first = users_module._OPERATIONS["get_user"]
+        from mattermost_api.api.users.get_user import sync_detailed
+
+        assert first is sync_detailed
+        mm.users.get_user("u1")
+        other.users.get_user("u2")
+        assert users_module._OPERATIONS["get_user"] is first
+        assert "get_users_by_ids" not in users_module._OPERATIONS or (
+            users_module._OPERATIONS["get_users_by_ids"] is not first
+        )
+    assert paths == ["/api/v4/users/me", "/api/v4/users/u1", "/api/v4/users/u2"]
+
+
 def _answer(handler: Callable[[httpx.Request], httpx.Response]) -> Mattermost:
     return Mattermost("https://h", "tok", transport=httpx.MockTransport(handler), retry=None)
 

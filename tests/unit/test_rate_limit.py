@@ -173,6 +173,53 @@ def test_doubled_headers() -> None:
     assert snapshot.interval_bounds == (pytest.approx(1 / 6), pytest.approx(0.4))
 
 
+def test_rate_limit_headers_read_the_same_from_httpx_headers_and_from_a_mapping() -> None:
+    """The fast read of ``httpx.Headers`` (its lower-case byte triples) finds what a plain
+    mapping gives: any case, doubled headers joined, other X- headers left out."""
+    from mattermost_ext.rate_limit import _ratelimit_headers
+
+    pairs = [
+        ("Content-Type", "application/json"),
+        ("X-Request-Id", "abc"),
+        ("x-RateLimit-Limit", "6"),
+        ("X-Ratelimit-Remaining", "1"),
+        ("X-Ratelimit-Remaining", "0"),
+        ("X-Version-Id", "11.4.0"),
+        ("X-RATELIMIT-RESET", "2"),
+    ]
+    expected = {
+        "x-ratelimit-limit": "6",
+        "x-ratelimit-remaining": "1, 0",
+        "x-ratelimit-reset": "2",
+    }
+    assert _ratelimit_headers(httpx.Headers(pairs)) == expected
+    assert _ratelimit_headers(httpx.Response(200, headers=pairs).headers) == expected
+    assert _ratelimit_headers({"X-Ratelimit-Limit": "6", "Date": "x"}) == {"x-ratelimit-limit": "6"}
+    assert _ratelimit_headers(httpx.Headers([("Date", "x")])) == {}
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [{}, {"X-Ratelimit-Limit": "3", "X-Ratelimit-Remaining": "2", "X-Ratelimit-Reset": "1"}],
+)
+def test_admit_is_reserve_then_wait_for(figures: dict[str, str]) -> None:
+    """``admit()`` (what the transports call) gives what ``reserve()`` + ``wait_for()`` give,
+    request after request, with and without limits shown."""
+    clocks = Clock(), Clock()
+    one, two = RateLimiter(clock=clocks[0]), RateLimiter(clock=clocks[1])
+    for step in range(12):
+        for clock in clocks:
+            clock.now = step * 0.05
+        ticket_a, wait_a = one.admit()
+        ticket_b = two.reserve()
+        wait_b = two.wait_for(ticket_b)
+        assert (ticket_a.number, wait_a) == (ticket_b.number, wait_b)
+        if wait_a == 0:
+            one.observe(200, figures, ticket_a)
+            two.observe(200, figures, ticket_b)
+        assert one.snapshot() == two.snapshot()
+
+
 def test_server_without_limits_is_not_paced() -> None:
     clock = Clock()
     limiter = RateLimiter(clock=clock)
