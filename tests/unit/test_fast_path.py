@@ -283,14 +283,46 @@ def test_lazy_models_parse_on_access() -> None:
     post = posts.posts[first]
     assert isinstance(post, Post) and "posts" in vars(posts)  # parsed once, then cached
     assert post.message == payload["posts"][first]["message"]
-    assert "metadata" not in vars(post) and "props" not in vars(post)  # per field
+    assert "metadata" not in vars(post) and "root_id" in vars(post)  # per field
+    # a free-form object (a union that cannot fail) is cheaper parsed at once than lazily
+    assert "props" in vars(post) and post.props.to_dict() == payload["posts"][first]["props"]
     assert isinstance(post.metadata, PostMetadata)
-    assert post.metadata is post.metadata and "props" not in vars(post)
+    assert post.metadata is post.metadata and "embeds" not in vars(post.metadata)
     assert posts.next_post_id == ""
     assert posts.first_inaccessible_post_time == 0  # declared since issue 12
     newer = PostList.from_dict({**page(), "a_newer_servers_field": 1})
     assert newer["a_newer_servers_field"] == 1  # additional property kept
     assert newer.additional_keys == ["a_newer_servers_field"]
+
+
+def test_parsed_json_is_freed_and_copies_stay_independent() -> None:
+    """Once a field is parsed, its JSON value leaves the side store (freed); a deleted
+    field then reads as missing, as on a stock model; a shallow copy has its own side store,
+    so reading a field on one copy never takes it from the other."""
+    import copy
+
+    from mattermost_api.models import Post, PostList
+
+    payload = page()
+    first = payload["order"][0]
+    post = Post.from_dict(payload["posts"][first])
+    twin = copy.copy(post)
+    metadata = post.metadata
+    assert repr(post.__dict__["_mm_raw"]["metadata"]) == "<parsed>"  # the JSON value freed
+    assert twin.metadata == metadata and twin.metadata is not metadata
+    del post.metadata
+    with pytest.raises(AttributeError, match="metadata"):
+        _ = post.metadata
+    assert twin.metadata == metadata
+    page_model = PostList.from_dict(payload)
+    posts = page_model.posts
+    assert posts[first] == Post.from_dict(payload["posts"][first])
+    # the posts' JSON objects were copied into the Post models: the side store lets go of them
+    assert first not in posts.__dict__["_mm_raw"]
+    del posts.additional_properties
+    with pytest.raises(AttributeError, match="additional_properties"):
+        _ = posts.additional_properties
+    assert pickle.loads(pickle.dumps(twin)) == twin
 
 
 def test_write_before_read_is_kept() -> None:
