@@ -547,3 +547,59 @@ def test_absent_fields_read_unset_without_a_reader() -> None:
     assert metadata.to_dict() == {"reactions": [], "a_new_key": 1}
     assert metadata.additional_properties == {"a_new_key": 1}
     assert post.to_dict() == raw and post.additional_properties == {}
+
+
+def test_attrs_decorates_a_model_on_first_need() -> None:
+    """Decoding and reading a response needs no attrs: it is imported (and a model's attrs
+    methods written) on the first constructor call, repr, ==, attrs API or signature."""
+    code = (
+        "import sys, inspect\n"
+        "sys.path.insert(0, 'scripts')\n"
+        "import bench_payloads as bp\n"
+        "from mattermost_api.models import Post, PostList, Emoji\n"
+        "page = PostList.from_dict(bp.post_list(20))\n"
+        "post = page.posts[page.order[0]]\n"
+        "_ = post.message, post.props, post.metadata, post.metadata.reactions\n"
+        "print('attrs' in sys.modules)\n"
+        "print(str(inspect.signature(Emoji)))\n"
+        "import attrs\n"
+        "print([f.name for f in attrs.fields(Post)][:2])\n"
+        "e = Emoji(id='e', creator_id='u', name='n', create_at=1, update_at=2, delete_at=0)\n"
+        "print(e == attrs.evolve(e), e != attrs.evolve(e, name='m'), repr(e)[:13])\n"
+        "match e:\n"
+        "    case Emoji(i, c):\n"
+        "        print(i, c)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[0] == "False"  # from_dict and reads: attrs not imported
+    assert out[1].startswith("(id: 'str', creator_id: 'str', name: 'str'")
+    assert out[2] == "['id', 'create_at']"
+    assert out[3] == "True True Emoji(id='e',"
+    assert out[4] == "e u"
+
+
+def test_first_attrs_use_from_many_threads() -> None:
+    """Threads that build, compare and print a model class nobody used yet all get attrs'
+    methods (decorated once, under a lock)."""
+    from mattermost_api.models.reaction import Reaction
+
+    fields = {"user_id": "u", "post_id": "p", "emoji_name": "+1", "create_at": 1}
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            a, b = Reaction(**fields), Reaction(**fields)
+            results.append(f"{a == b} {repr(a)[:9]}")
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and results == ["True Reaction("] * 8
+    assert attrs.has(Reaction) and "__attrs_attrs__" in vars(Reaction)
