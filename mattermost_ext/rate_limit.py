@@ -130,7 +130,6 @@ def _header_int(headers: Mapping[str, str], name: str, pick: Callable[..., int])
 
 _PREFIX: Final = "x-ratelimit-"
 _RAW_PREFIX: Final = _PREFIX.encode()
-_X: Final = (b"x", b"X")
 
 
 def _ratelimit_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -140,19 +139,14 @@ def _ratelimit_headers(headers: Mapping[str, str]) -> dict[str, str]:
     limiter."""
     found: dict[str, str] = {}
     if isinstance(headers, httpx.Headers):
-        # httpx keeps (name, lower-case name, value) byte triples: read those when present
+        # httpx keeps (name, lower-case name, value) byte triples: read those when present,
+        # else make them from the public raw pairs
         triples = getattr(headers, "_list", None)
-        if isinstance(triples, list) and all(len(t) == 3 for t in triples[:1]):
-            for _, lower_name, raw_value in triples:
-                if lower_name[:12] == _RAW_PREFIX:
-                    name = lower_name.decode("latin-1")
-                    value = raw_value.decode(headers.encoding)
-                    found[name] = f"{found[name]}, {value}" if name in found else value
-            return found
-        for raw_name, raw_value in headers.raw:
-            # the first byte ("X" or "x") rules out most headers without building a string
-            if raw_name[:1] in _X and raw_name[:12].lower() == _RAW_PREFIX:
-                name = raw_name.decode("latin-1").lower()
+        if not (isinstance(triples, list) and all(len(t) == 3 for t in triples[:1])):
+            triples = [(name, name.lower(), value) for name, value in headers.raw]
+        for _, lower_name, raw_value in triples:
+            if lower_name[:12] == _RAW_PREFIX:
+                name = lower_name.decode("latin-1")
                 value = raw_value.decode(headers.encoding)
                 found[name] = f"{found[name]}, {value}" if name in found else value
         return found

@@ -200,24 +200,37 @@ def test_rate_limit_headers_read_the_same_from_httpx_headers_and_from_a_mapping(
 
 @pytest.mark.parametrize(
     "figures",
-    [{}, {"X-Ratelimit-Limit": "3", "X-Ratelimit-Remaining": "2", "X-Ratelimit-Reset": "1"}],
+    [
+        {},
+        {"X-Ratelimit-Limit": "3", "X-Ratelimit-Remaining": "2", "X-Ratelimit-Reset": "1"},
+        {"X-Ratelimit-Limit": "3", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "1"},
+    ],
 )
 def test_admit_is_reserve_then_wait_for(figures: dict[str, str]) -> None:
     """``admit()`` (what the transports call) gives what ``reserve()`` + ``wait_for()`` give,
-    request after request, with and without limits shown."""
+    request after request, with and without limits shown: each request waits as the
+    transports do (the clock moves on by the wait, then ``wait_for`` again) and is answered."""
     clocks = Clock(), Clock()
     one, two = RateLimiter(clock=clocks[0]), RateLimiter(clock=clocks[1])
+    waited = 0
     for step in range(12):
         for clock in clocks:
-            clock.now = step * 0.05
+            clock.now = max(clock.now, step * 0.05)
         ticket_a, wait_a = one.admit()
         ticket_b = two.reserve()
         wait_b = two.wait_for(ticket_b)
         assert (ticket_a.number, wait_a) == (ticket_b.number, wait_b)
-        if wait_a == 0:
-            one.observe(200, figures, ticket_a)
-            two.observe(200, figures, ticket_b)
+        while wait_a > 0:
+            waited += 1
+            for clock in clocks:
+                clock.now += wait_a
+            wait_a, wait_b = one.wait_for(ticket_a), two.wait_for(ticket_b)
+            assert wait_a == wait_b
+        one.observe(200, figures, ticket_a)
+        two.observe(200, figures, ticket_b)
         assert one.snapshot() == two.snapshot()
+    if figures.get("X-Ratelimit-Remaining") == "0":
+        assert waited > 0  # the limits shown made requests wait: that path was compared
 
 
 def test_server_without_limits_is_not_paced() -> None:
