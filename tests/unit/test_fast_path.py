@@ -287,7 +287,14 @@ def test_lazy_models_parse_on_access() -> None:
     # a free-form object (a union that cannot fail) is cheaper parsed at once than lazily
     assert "props" in vars(post) and post.props.to_dict() == payload["posts"][first]["props"]
     assert isinstance(post.metadata, PostMetadata)
-    assert post.metadata is post.metadata and "embeds" not in vars(post.metadata)
+    assert post.metadata is post.metadata
+    # a small model whose fields mostly need parsing, read through its parent's field, has
+    # them parsed in that one call (no reader call per field); the models inside stay lazy
+    assert "embeds" in vars(post.metadata) and "reactions" in vars(post.metadata)
+    assert "data" not in vars(post.metadata.embeds[0])
+    # from_dict itself stays lazy, field by field
+    alone = PostMetadata.from_dict(payload["posts"][first]["metadata"])
+    assert "embeds" not in vars(alone) and alone.embeds == post.metadata.embeds
     assert posts.next_post_id == ""
     assert posts.first_inaccessible_post_time == 0  # declared since issue 12
     newer = PostList.from_dict({**page(), "a_newer_servers_field": 1})
@@ -443,6 +450,53 @@ def test_wrong_shape_inside_a_field_names_it() -> None:
     with pytest.raises(ValueError) as info:  # as stock's dict("nope")
         PostList.from_dict({**page(), "posts": "nope"}).posts  # noqa: B018
     assert "PostList.posts: the server's value does not match the spec" in info.value.__notes__
+
+
+def test_small_model_read_through_its_parent_keeps_every_guarantee() -> None:
+    """Post.metadata is made by one call that parses its fields (types.mm_parsed): what it
+    gives equals the lazy from_dict field by field; a field that does not parse fails
+    when that field is read, naming it, and keeps failing; keys the spec does not declare
+    stay additional properties; a missing required key fails as in from_dict; a deleted
+    field is missing; copies and pickles are equal."""
+    from mattermost_api.models import Post, PostMetadata
+    from mattermost_api.types import UNSET
+
+    for raw in page()["posts"].values():
+        eager = Post.from_dict(raw).metadata
+        lazy = PostMetadata.from_dict(raw["metadata"])
+        assert isinstance(eager, PostMetadata)
+        for field in attrs.fields(PostMetadata):
+            assert getattr(eager, field.name) == getattr(lazy, field.name), field.name
+        assert eager.to_dict() == lazy.to_dict() == raw["metadata"]
+        assert eager == lazy and pickle.loads(pickle.dumps(eager)) == eager
+        assert copy.copy(eager) == eager and copy.deepcopy(eager) == eager
+
+    metadata = {**_one_post()["metadata"], "reactions": 5, "a_newer_field": [1]}
+    post = Post.from_dict({**_one_post(), "metadata": metadata})
+    read = post.metadata
+    assert read.embeds == PostMetadata.from_dict(metadata).embeds  # the others are there
+    assert read.emojis is UNSET and read["a_newer_field"] == [1]
+    assert read.additional_properties == {"a_newer_field": [1]}
+    for _ in range(2):
+        with pytest.raises(TypeError) as info:  # stock: iterating over 5
+            read.reactions  # noqa: B018
+        assert "PostMetadata.reactions: the server's value does not match the spec" in (
+            info.value.__notes__
+        )
+    assert read.additional_keys == ["a_newer_field"]  # (to_dict reads reactions: it raises)
+
+    from mattermost_api.types import mm_parsed
+
+    without_id = {k: v for k, v in _one_post().items() if k != "id"}
+    for make in (Post.from_dict, lambda d: mm_parsed(Post, d)):  # a required key is missing
+        with pytest.raises(KeyError, match="'id'"):
+            make(without_id)
+    with pytest.raises((TypeError, ValueError)):  # not an object: the errors of from_dict
+        mm_parsed(PostMetadata, ["a", "list"])  # type: ignore[arg-type]
+    gone = Post.from_dict(_one_post()).metadata
+    del gone.embeds
+    with pytest.raises(AttributeError, match="no attribute 'embeds'"):
+        gone.embeds  # noqa: B018
 
 
 @pytest.mark.parametrize(
