@@ -181,20 +181,25 @@ class _Walker:
         posts = body.get("posts") or {}
         page = [posts[i] for i in order if i in posts]
         page.sort(key=_key, reverse=not self.forward)
-        fresh = [p for p in page if p.get("id") not in self.seen]
+        seen = self.seen
+        fresh = [p for p in page if p.get("id") not in seen] if seen else list(page)
         if len(order) < self.per_page:
             self.done = True
             if page:
                 self.cursor = str(page[-1]["id"])
             return fresh
+        # sorted by (create_at, id): the posts of the boundary millisecond (the last one's)
+        # are the tail of the page, page[cut:]
         edge = _key(page[-1])[0]
-        inner = [p for p in page if _key(p)[0] != edge]
-        if inner:
+        cut = len(page) - 1
+        while cut > 0 and _key(page[cut - 1])[0] == edge:
+            cut -= 1
+        if cut:
             # Restart from the last post before the boundary millisecond; the boundary
             # group comes again and is filtered by `seen`.
-            self.cursor = str(inner[-1]["id"])
+            self.cursor = str(page[cut - 1]["id"])
             self.page = 0
-            self.seen = {str(p["id"]) for p in page if _key(p)[0] == edge}
+            self.seen = {str(p["id"]) for p in page[cut:]}
         else:
             # A whole page in one millisecond: keep the cursor, take the next offset.
             self.page += 1
@@ -210,10 +215,11 @@ def _json(response: httpx.Response) -> Any:
     return json_loads(response.content)
 
 
-def _post(data: dict[str, Any]) -> Post:
+def _post_type() -> type[Post]:
+    """The generated ``Post`` model (imported on the first walk, not with this module)."""
     from mattermost_api.models.post import Post
 
-    return Post.from_dict(data)
+    return Post
 
 
 def _oldest_first_sync(
@@ -262,16 +268,17 @@ def iter_channel_posts(
     http = _http_of(client)
     forward = direction == "forward"
     walker = _Walker(channel_id, since_post_id, forward, per_page, include_deleted)
+    post = _post_type().from_dict
     if forward and since_post_id is None:
         first = _oldest_first_sync(http, channel_id, per_page, include_deleted)
         if not first:
             return  # an empty channel: no post to anchor the cursor to
         for data in first:
-            yield _post(data)
+            yield post(data)
         walker.cursor = str(first[-1]["id"])
     while not walker.done:
         for data in walker.feed(_json(http.get(walker.path, params=walker.params()))):
-            yield _post(data)
+            yield post(data)
 
 
 async def _oldest_first_async(
@@ -310,14 +317,15 @@ async def aiter_channel_posts(
     )
     forward = direction == "forward"
     walker = _Walker(channel_id, since_post_id, forward, per_page, include_deleted)
+    post = _post_type().from_dict
     if forward and since_post_id is None:
         first = await _oldest_first_async(http, channel_id, per_page, include_deleted)
         if not first:
             return
         for data in first:
-            yield _post(data)
+            yield post(data)
         walker.cursor = str(first[-1]["id"])
     while not walker.done:
         body = _json(await http.get(walker.path, params=walker.params()))
         for data in walker.feed(body):
-            yield _post(data)
+            yield post(data)
