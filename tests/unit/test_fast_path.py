@@ -488,9 +488,12 @@ def test_small_model_read_through_its_parent_keeps_every_guarantee() -> None:
     from mattermost_api.types import mm_parsed
 
     without_id = {k: v for k, v in _one_post().items() if k != "id"}
+    without_two = {k: v for k, v in _one_post().items() if k not in ("user_id", "create_at")}
     for make in (Post.from_dict, lambda d: mm_parsed(Post, d)):  # a required key is missing
         with pytest.raises(KeyError, match="'id'"):
             make(without_id)
+        with pytest.raises(KeyError, match="'create_at'"):  # the first one, in spec order
+            make(without_two)
     with pytest.raises((TypeError, ValueError)):  # not an object: the errors of from_dict
         mm_parsed(PostMetadata, ["a", "list"])  # type: ignore[arg-type]
     gone = Post.from_dict(_one_post()).metadata

@@ -197,6 +197,18 @@ def test_rate_limit_headers_read_the_same_from_httpx_headers_and_from_a_mapping(
     assert _ratelimit_headers({"X-Ratelimit-Limit": "6", "Date": "x"}) == {"x-ratelimit-limit": "6"}
     assert _ratelimit_headers(httpx.Headers([("Date", "x")])) == {}
 
+    class OtherLayout(httpx.Headers):  # an httpx that keeps no lower-case triples
+        pairs: list[tuple[bytes, bytes]]
+
+        @property
+        def raw(self) -> list[tuple[bytes, bytes]]:
+            return self.pairs
+
+    other = OtherLayout()
+    other.pairs = httpx.Headers(pairs).raw
+    other._list = None  # type: ignore[assignment]
+    assert _ratelimit_headers(other) == expected  # read from .raw instead
+
 
 @pytest.mark.parametrize(
     "figures",
