@@ -374,25 +374,32 @@ def test_missing_attribute_and_required_field() -> None:
 
 
 def test_concurrent_first_access() -> None:
+    """Threads reading one model's fields for the first time at once all get the same
+    values (threads switch every microsecond here, so the first reads interleave)."""
     from mattermost_api.models import PostList
 
     payload = page()
     expected = PostList.from_dict(payload).to_dict()
-    for _ in range(5):
-        shared = PostList.from_dict(payload)
-        seen: list[Any] = []
-        barrier = threading.Barrier(6)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _ in range(20):
+            shared = PostList.from_dict(payload)
+            seen: list[Any] = []
+            barrier = threading.Barrier(6)
 
-        def read(target: Any = shared, sink: list[Any] = seen, start: Any = barrier) -> None:
-            start.wait()
-            sink.append(target.to_dict())
+            def read(target: Any = shared, sink: list[Any] = seen, start: Any = barrier) -> None:
+                start.wait()
+                sink.append(target.to_dict())
 
-        threads = [threading.Thread(target=read) for _ in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert seen == [expected] * 6
+            threads = [threading.Thread(target=read) for _ in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert seen == [expected] * 6
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def test_import_stays_light() -> None:
